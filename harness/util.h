@@ -1,0 +1,40 @@
+/* util: durations, the monotonic clock and small string helpers. Pure, no kernel state. */
+#ifndef FINWAIT_UTIL_H
+#define FINWAIT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NSEC_PER_USEC 1000LL
+#define NSEC_PER_MSEC 1000000LL
+#define NSEC_PER_SEC 1000000000LL
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parses a duration: a non-negative decimal number with a unit of us, ms, s, m or h
+ * ("1500ms", "2s", "1.5m", "2h"). A bare number is seconds. Returns 0 and sets *ns, or
+ * -EINVAL (bad syntax or unit) or -ERANGE (does not fit in int64 nanoseconds). */
+int dur_parse(const char *s, int64_t *ns);
+
+/* Writes a duration in the shortest exact unit ("2s", "1500ms", "2h", "250us") to buf
+ * and returns buf. */
+char *dur_format(int64_t ns, char *buf, size_t len);
+
+/* Parses a whole decimal integer in [min, max] (leading/trailing space allowed).
+ * Returns 0 or -EINVAL / -ERANGE. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t mono_ns(void);
+
+/* Seconds as a double, for reports. */
+static inline double ns_to_s(int64_t ns) { return (double)ns / (double)NSEC_PER_SEC; }
+
+/* Trims leading and trailing white space in place; returns the trimmed start. */
+char *str_trim(char *s);
+
+/* true when s starts with prefix. */
+bool str_startswith(const char *s, const char *prefix);
+
+#endif

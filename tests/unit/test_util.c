@@ -1,0 +1,82 @@
+/* Unit tests for util.c: durations and integer parsing. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "util.h"
+
+static int64_t dur(const char *s)
+{
+	int64_t ns = -1;
+	assert_int_equal(dur_parse(s, &ns), 0);
+	return ns;
+}
+
+static void test_dur_units(void **state)
+{
+	(void)state;
+	assert_int_equal(dur("1500ms"), 1500 * NSEC_PER_MSEC);
+	assert_int_equal(dur("2s"), 2 * NSEC_PER_SEC);
+	assert_int_equal(dur("2m"), 120 * NSEC_PER_SEC);
+	assert_int_equal(dur("2h"), 7200 * NSEC_PER_SEC);
+	assert_int_equal(dur("250us"), 250 * NSEC_PER_USEC);
+	assert_int_equal(dur("3"), 3 * NSEC_PER_SEC);
+	assert_int_equal(dur(" 1.5s "), 1500 * NSEC_PER_MSEC);
+	assert_int_equal(dur("0.001s"), NSEC_PER_MSEC);
+	assert_int_equal(dur("0ms"), 0);
+}
+
+static void test_dur_errors(void **state)
+{
+	int64_t ns = 42;
+	(void)state;
+	assert_int_equal(dur_parse("", &ns), -EINVAL);
+	assert_int_equal(dur_parse("s", &ns), -EINVAL);
+	assert_int_equal(dur_parse("-1s", &ns), -EINVAL);
+	assert_int_equal(dur_parse("2 days", &ns), -EINVAL);
+	assert_int_equal(dur_parse("2d", &ns), -EINVAL);
+	assert_int_equal(dur_parse("1s2", &ns), -EINVAL);
+	assert_int_equal(dur_parse("2msec", &ns), -EINVAL);
+	assert_int_equal(dur_parse("99999999999999h", &ns), -ERANGE);
+	assert_int_equal(dur_parse(NULL, &ns), -EINVAL);
+	assert_int_equal(ns, 42);
+}
+
+static void test_dur_format(void **state)
+{
+	char b[32];
+	(void)state;
+	assert_string_equal(dur_format(2 * NSEC_PER_SEC, b, sizeof(b)), "2s");
+	assert_string_equal(dur_format(1500 * NSEC_PER_MSEC, b, sizeof(b)), "1500ms");
+	assert_string_equal(dur_format(7200 * NSEC_PER_SEC, b, sizeof(b)), "2h");
+	assert_string_equal(dur_format(90 * NSEC_PER_SEC, b, sizeof(b)), "90s");
+	assert_string_equal(dur_format(0, b, sizeof(b)), "0s");
+	assert_string_equal(dur_format(250 * NSEC_PER_USEC, b, sizeof(b)), "250us");
+}
+
+static void test_parse_long(void **state)
+{
+	long v = 0;
+	(void)state;
+	assert_int_equal(parse_long(" 42 ", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_long("-1", -1, 10, &v), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(parse_long("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(parse_long("4x", 0, 100, &v), -EINVAL);
+	assert_int_equal(parse_long("", 0, 100, &v), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dur_units),
+		cmocka_unit_test(test_dur_errors),
+		cmocka_unit_test(test_dur_format),
+		cmocka_unit_test(test_parse_long),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
