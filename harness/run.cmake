@@ -1,3 +1,6 @@
-# The finwait command.
+# fwkinfo: facts about the running kernel. finwait: the command.
+add_library(fwkinfo STATIC kinfo.c)
+target_link_libraries(fwkinfo PUBLIC fwutil PkgConfig::ZLIB m)
+
 add_executable(finwait main.c)
-target_link_libraries(finwait PRIVATE fwutil)
+target_link_libraries(finwait PRIVATE fwutil fwkinfo)
