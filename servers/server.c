@@ -1,0 +1,660 @@
+/* finwait-server: a TCP server whose close is under control (style, delay, per-socket
+ * options), reporting every step on a status pipe. One epoll loop; a connection is a
+ * slot indexed by its fd; close-after deadlines share one timerfd through a FIFO queue
+ * (every deadline is now + the same delay, so arming order is expiry order). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "endpoint_opts.h"
+#include "status.h"
+#include "util.h"
+
+#define PROG "finwait-server"
+/* Descriptors kept for the listener, epoll, timerfd, signalfd, status pipe and stdio. */
+#define FD_RESERVE 64
+
+enum conn_state {
+	CONN_FREE = 0,
+	CONN_OPEN,     /* serving requests */
+	CONN_SHUT,     /* shutdown(SHUT_WR) done; waiting for the peer's FIN */
+	CONN_KEPT,     /* style none and the peer closed: fd kept, out of epoll */
+};
+
+/* ~24 bytes a connection, so 100 000 connections cost ~2.4 MB. */
+struct conn {
+	uint32_t id;       /* accept sequence number, from 1 */
+	uint32_t nresp;    /* responses sent */
+	int64_t deadline;  /* close-after deadline (CLOCK_MONOTONIC ns), 0: none */
+	uint8_t state;
+	uint8_t scan;      /* bytes of the request terminator matched so far */
+	uint8_t peer_fin;  /* the peer's FIN was read */
+};
+
+struct timer_entry {
+	int fd;
+	uint32_t id;
+	int64_t deadline;
+};
+
+struct server {
+	struct server_opts o;
+	struct conn *conns;
+	size_t nconns;     /* slots: the soft RLIMIT_NOFILE */
+	int lfd, ep, tfd, sfd;
+	bool listener_paused;
+	uint32_t next_id;
+	/* Ring buffer of close-after deadlines, lazily invalidated. */
+	struct timer_entry *q;
+	size_t qcap, qhead, qlen;
+	int64_t armed;     /* deadline the timerfd is armed for, 0: disarmed */
+	/* Effective options of the first connection, to spot a connection that differs. */
+	bool have_ref;
+	char ref_opts[STATUS_LINE_MAX];
+};
+
+static void emit_error(struct server *s, uint32_t id, const char *op, int err, const char *msg)
+{
+	struct status_line l;
+
+	status_begin(&l, STATUS_ERROR, mono_ns());
+	if (id)
+		status_add_long(&l, "id", id);
+	status_add(&l, "op", op);
+	if (err) {
+		status_add(&l, "errno", strerrorname_np(err) ? strerrorname_np(err) : "?");
+		status_add(&l, "msg", msg ? msg : strerror(err));
+	} else if (msg) {
+		status_add(&l, "msg", msg);
+	}
+	status_write(s->o.status_fd, &l);
+}
+
+static void emit_id(struct server *s, enum status_type type, int64_t t, uint32_t id)
+{
+	struct status_line l;
+
+	status_begin(&l, type, t);
+	status_add_long(&l, "id", id);
+	status_write(s->o.status_fd, &l);
+}
+
+/* Raises RLIMIT_NOFILE towards want: soft to hard, then hard too (needs CAP_SYS_RESOURCE).
+ * Returns the soft limit in force afterwards. */
+static rlim_t raise_nofile(rlim_t want)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+		return 1024;
+	if (r.rlim_cur >= want)
+		return r.rlim_cur;
+	if (r.rlim_max < want) {
+		struct rlimit big = { want, want };
+
+		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return want;
+	}
+	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		getrlimit(RLIMIT_NOFILE, &r);
+	return r.rlim_cur;
+}
+
+static int open_listener(struct server *s)
+{
+	const struct server_opts *o = &s->o;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct status_line l;
+	char cs[48], ca[32];
+	int one = 1, fd;
+
+	fd = socket(o->listen.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* An IPv6 listener takes IPv6 only: the family asked is the family measured. */
+	if (o->listen.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)&o->listen, o->listen_len) < 0 ||
+	    listen(fd, o->backlog) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	s->lfd = fd;
+	status_begin(&l, STATUS_LISTENING, mono_ns());
+	status_add_addr(&l, "addr", (struct sockaddr *)&ss);
+	status_add_long(&l, "port", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	status_add(&l, "mode", ep_mode_name(o->mode));
+	status_add(&l, "close", ep_close_format(&o->close, cs, sizeof(cs)));
+	status_add(&l, "close_after", dur_format(o->close_after_ns, ca, sizeof(ca)));
+	status_add_long(&l, "pid", getpid());
+	status_write(o->status_fd, &l);
+	return 0;
+}
+
+struct sockopt {
+	unsigned bit;
+	const char *name;
+	int level, opt;
+	int (*want)(const struct server_opts *o);
+};
+
+static int want_keepalive(const struct server_opts *o) { return o->keepalive; }
+static int want_keepidle(const struct server_opts *o) { return o->keepidle_s; }
+static int want_keepintvl(const struct server_opts *o) { return o->keepintvl_s; }
+static int want_keepcnt(const struct server_opts *o) { return o->keepcnt; }
+static int want_linger2(const struct server_opts *o) { return o->linger2_s; }
+static int want_user_timeout(const struct server_opts *o) { return o->user_timeout_ms; }
+
+static const struct sockopt sockopts[] = {
+	{ EP_HAS_KEEPALIVE, "keepalive", SOL_SOCKET, SO_KEEPALIVE, want_keepalive },
+	{ EP_HAS_KEEPIDLE, "keepidle", IPPROTO_TCP, TCP_KEEPIDLE, want_keepidle },
+	{ EP_HAS_KEEPINTVL, "keepintvl", IPPROTO_TCP, TCP_KEEPINTVL, want_keepintvl },
+	{ EP_HAS_KEEPCNT, "keepcnt", IPPROTO_TCP, TCP_KEEPCNT, want_keepcnt },
+	/* do_tcp_setsockopt(): TCP_LINGER2 < 0 means -1, > 120 s is clamped to
+	 * TCP_FIN_TIMEOUT_MAX; getsockopt reports the namespace's tcp_fin_timeout when 0. */
+	{ EP_HAS_LINGER2, "linger2", IPPROTO_TCP, TCP_LINGER2, want_linger2 },
+	{ EP_HAS_USER_TIMEOUT, "user_timeout", IPPROTO_TCP, TCP_USER_TIMEOUT, want_user_timeout },
+};
+
+/* Applies the options that were given; then reads every option back and reports the
+ * effective values for the first connection and for any connection that differs. */
+static void apply_sockopts(struct server *s, int fd, uint32_t id)
+{
+	const struct server_opts *o = &s->o;
+	struct status_line l;
+	char set[128] = "";
+	size_t setlen = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sockopts); i++) {
+		const struct sockopt *so = &sockopts[i];
+		int v;
+
+		if (!(o->has & so->bit))
+			continue;
+		v = so->want(o);
+		if (setsockopt(fd, so->level, so->opt, &v, sizeof(v)) < 0) {
+			char op[48];
+
+			snprintf(op, sizeof(op), "setsockopt:%s", so->name);
+			emit_error(s, id, op, errno, NULL);
+		}
+		setlen += (size_t)snprintf(set + setlen, sizeof(set) - setlen, "%s%s",
+					   setlen ? "," : "", so->name);
+	}
+	if (o->close.kind == EP_CLOSE_LINGER0 || o->close.kind == EP_CLOSE_LINGER) {
+		/* Set at accept so that a close forced by the peer's FIN lingers the same way,
+		 * and so that the opts line shows what the kernel kept. */
+		struct linger lg = { 1, o->close.linger_s };
+
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
+			emit_error(s, id, "setsockopt:so_linger", errno, NULL);
+	}
+
+	status_begin(&l, STATUS_OPTS, mono_ns());
+	status_add_long(&l, "id", id);
+	size_t body = l.len; /* the values start here: compared between connections */
+	for (size_t i = 0; i < ARRAY_SIZE(sockopts); i++) {
+		const struct sockopt *so = &sockopts[i];
+		socklen_t len = sizeof(int);
+		int v = 0;
+
+		if (getsockopt(fd, so->level, so->opt, &v, &len) < 0) {
+			status_add(&l, so->name, "?");
+			continue;
+		}
+		status_add_long(&l, so->name, v);
+		if ((o->has & so->bit) && v != so->want(o)) {
+			char k[48];
+
+			snprintf(k, sizeof(k), "%s_asked", so->name);
+			status_add_long(&l, k, so->want(o));
+		}
+	}
+	struct linger lg = { 0, 0 };
+	socklen_t lglen = sizeof(lg);
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &lglen) == 0) {
+		if (lg.l_onoff)
+			status_add_long(&l, "so_linger", lg.l_linger);
+		else
+			status_add(&l, "so_linger", "off");
+	}
+	status_add(&l, "set", setlen ? set : "none");
+	if (l.overflow)
+		return;
+	if (!s->have_ref) {
+		memcpy(s->ref_opts, l.buf + body, l.len - body + 1);
+		s->have_ref = true;
+	} else if (!strcmp(s->ref_opts, l.buf + body)) {
+		return; /* same as the first connection: nothing new to say */
+	}
+	status_write(o->status_fd, &l);
+}
+
+static void timer_arm(struct server *s)
+{
+	struct itimerspec its = { 0 };
+
+	while (s->qlen) {
+		struct timer_entry *e = &s->q[s->qhead];
+		struct conn *c = &s->conns[e->fd];
+
+		if (c->id == e->id && c->deadline == e->deadline)
+			break;
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+	}
+	int64_t next = s->qlen ? s->q[s->qhead].deadline : 0;
+
+	if (next == s->armed)
+		return;
+	s->armed = next;
+	its.it_value.tv_sec = next / NSEC_PER_SEC;
+	its.it_value.tv_nsec = next % NSEC_PER_SEC;
+	timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static int timer_push(struct server *s, int fd)
+{
+	struct conn *c = &s->conns[fd];
+
+	if (s->qlen == s->qcap) {
+		size_t ncap = s->qcap ? 2 * s->qcap : 1024;
+		struct timer_entry *nq = malloc(ncap * sizeof(*nq));
+
+		if (!nq)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->qlen; i++)
+			nq[i] = s->q[(s->qhead + i) % s->qcap];
+		free(s->q);
+		s->q = nq;
+		s->qcap = ncap;
+		s->qhead = 0;
+	}
+	c->deadline = mono_ns() + s->o.close_after_ns;
+	s->q[(s->qhead + s->qlen) % s->qcap] = (struct timer_entry){ fd, c->id, c->deadline };
+	s->qlen++;
+	timer_arm(s);
+	return 0;
+}
+
+static void conn_release(struct server *s, int fd)
+{
+	memset(&s->conns[fd], 0, sizeof(s->conns[fd]));
+	if (s->listener_paused) {
+		/* A descriptor came back: accept again (see EMFILE in do_accept). */
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->lfd };
+
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) == 0)
+			s->listener_paused = false;
+	}
+}
+
+/* Closes the connection in the configured style and reports it. */
+static void do_close(struct server *s, int fd)
+{
+	struct conn *c = &s->conns[fd];
+	const struct ep_close_style *cs = &s->o.close;
+	struct status_line l;
+	char style[48];
+	int64_t t = mono_ns();
+	uint32_t id = c->id;
+
+	c->deadline = 0;
+	switch (cs->kind) {
+	case EP_CLOSE_NONE:
+		return;
+	case EP_CLOSE_SHUTDOWN:
+		if (c->state == CONN_SHUT)
+			return;
+		if (c->peer_fin) {
+			/* Nothing left to wait for: the peer already closed its side. */
+			shutdown(fd, SHUT_WR);
+			close(fd);
+			conn_release(s, fd);
+		} else {
+			if (shutdown(fd, SHUT_WR) < 0)
+				emit_error(s, id, "shutdown", errno, NULL);
+			c->state = CONN_SHUT;
+		}
+		break;
+	default:
+		/* SO_LINGER was set at accept for linger0 / linger:DUR. */
+		close(fd);
+		conn_release(s, fd);
+		break;
+	}
+	status_begin(&l, STATUS_CLOSE, t);
+	status_add_long(&l, "id", id);
+	status_add(&l, "style", ep_close_format(cs, style, sizeof(style)));
+	status_write(s->o.status_fd, &l);
+}
+
+static void do_accept(struct server *s)
+{
+	for (;;) {
+		struct sockaddr_storage rs, ls;
+		socklen_t rlen = sizeof(rs), llen = sizeof(ls);
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct status_line l;
+		int fd = accept4(s->lfd, (struct sockaddr *)&rs, &rlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int64_t t = mono_ns();
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Level-triggered epoll would spin: stop listening until a
+				 * connection's descriptor is released. */
+				emit_error(s, 0, "accept", errno,
+					   "out of file descriptors (RLIMIT_NOFILE): accepting paused");
+				epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+				s->listener_paused = true;
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+				emit_error(s, 0, "accept", errno, NULL);
+			}
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return;
+		}
+		if ((size_t)fd >= s->nconns) {
+			emit_error(s, 0, "accept", EMFILE, "descriptor beyond the connection table");
+			close(fd);
+			continue;
+		}
+		struct conn *c = &s->conns[fd];
+
+		memset(c, 0, sizeof(*c));
+		c->id = ++s->next_id;
+		if (c->id == 0)
+			c->id = ++s->next_id; /* 0 marks a free slot */
+		c->state = CONN_OPEN;
+		getsockname(fd, (struct sockaddr *)&ls, &llen);
+		status_begin(&l, STATUS_ACCEPTED, t);
+		status_add_long(&l, "id", c->id);
+		status_add_addr(&l, "local", (struct sockaddr *)&ls);
+		status_add_addr(&l, "remote", (struct sockaddr *)&rs);
+		status_write(s->o.status_fd, &l);
+		apply_sockopts(s, fd, c->id);
+		ev.data.fd = fd;
+		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			emit_error(s, c->id, "epoll_ctl", errno, NULL);
+			close(fd);
+			conn_release(s, fd);
+		}
+	}
+}
+
+static const char http_keep[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+				"Content-Length: 3\r\nConnection: keep-alive\r\n\r\nok\n";
+static const char http_close[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+				 "Content-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
+/* Counts complete requests in buf: a raw request ends at '\n', an HTTP request at the
+ * blank line after its headers ("\r\n\r\n", or a bare "\n\n"). */
+static int scan_requests(struct conn *c, enum ep_mode mode, const char *buf, size_t n)
+{
+	int done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = buf[i];
+
+		if (mode == EP_MODE_RAW) {
+			if (ch == '\n')
+				done++;
+			continue;
+		}
+		/* scan counts line ends seen with nothing between them ('\r' ignored). */
+		if (ch == '\n') {
+			if (++c->scan == 2) {
+				done++;
+				c->scan = 0;
+			}
+		} else if (ch != '\r') {
+			c->scan = 0;
+		}
+	}
+	return done;
+}
+
+static void on_readable(struct server *s, int fd)
+{
+	struct conn *c = &s->conns[fd];
+	char buf[4096];
+	ssize_t n = recv(fd, buf, sizeof(buf), 0);
+	uint32_t id = c->id;
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		if (errno == ECONNRESET)
+			emit_id(s, STATUS_PEER_RESET, mono_ns(), id);
+		else
+			/* ETIMEDOUT here is keepalive or TCP_USER_TIMEOUT killing it. */
+			emit_error(s, id, "read", errno, NULL);
+		close(fd);
+		conn_release(s, fd);
+		return;
+	}
+	if (n == 0) {
+		emit_id(s, STATUS_PEER_CLOSED, mono_ns(), id);
+		c->peer_fin = 1;
+		if (c->state == CONN_SHUT) {
+			/* tcp_fin() in FIN_WAIT2 finished the connection: release the fd. */
+			close(fd);
+			conn_release(s, fd);
+		} else if (s->o.close.kind == EP_CLOSE_NONE) {
+			epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
+			c->state = CONN_KEPT;
+		} else {
+			/* A server closes when its client has: now, in its style (shutdown
+			 * then releases the fd too: see do_close). */
+			do_close(s, fd);
+		}
+		return;
+	}
+	if (c->state != CONN_OPEN)
+		return; /* after shutdown(SHUT_WR) nothing more can be answered */
+
+	int reqs = scan_requests(c, s->o.mode, buf, (size_t)n);
+	bool closing = s->o.close.kind != EP_CLOSE_NONE && s->o.close_after_ns == 0;
+
+	for (int i = 0; i < reqs; i++) {
+		const char *r = "ok\n";
+		size_t rlen = 3;
+
+		if (s->o.mode == EP_MODE_HTTP) {
+			r = closing ? http_close : http_keep;
+			rlen = closing ? sizeof(http_close) - 1 : sizeof(http_keep) - 1;
+		}
+		ssize_t w = send(fd, r, rlen, MSG_NOSIGNAL);
+		int64_t t = mono_ns();
+
+		if (w != (ssize_t)rlen) {
+			/* A few bytes into a fresh send buffer: short only if the peer stopped
+			 * reading a long pipeline of requests. */
+			emit_error(s, id, "write", w < 0 ? errno : EAGAIN, NULL);
+			close(fd);
+			conn_release(s, fd);
+			return;
+		}
+		c->nresp++;
+		struct status_line l;
+
+		status_begin(&l, STATUS_RESPONSE, t);
+		status_add_long(&l, "id", id);
+		status_add_long(&l, "n", c->nresp);
+		status_write(s->o.status_fd, &l);
+	}
+	if (!reqs || s->o.close.kind == EP_CLOSE_NONE)
+		return;
+	if (closing)
+		do_close(s, fd);
+	else if (timer_push(s, fd) < 0)
+		emit_error(s, id, "timer", ENOMEM, NULL);
+}
+
+static void on_timer(struct server *s)
+{
+	uint64_t ticks;
+	int64_t now = mono_ns();
+
+	if (read(s->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	s->armed = 0;
+	while (s->qlen) {
+		struct timer_entry e = s->q[s->qhead];
+		struct conn *c = &s->conns[e.fd];
+
+		if (c->id == e.id && c->deadline == e.deadline) {
+			if (e.deadline > now)
+				break;
+			if (c->state == CONN_OPEN)
+				do_close(s, e.fd);
+		}
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+	}
+	timer_arm(s);
+}
+
+static int setup(struct server *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	/* Without --max-conns, take what the limit allows and say nothing. */
+	long asked = s->o.max_conns ? s->o.max_conns : EP_MAX_CONNECTIONS;
+	rlim_t want = (rlim_t)asked + FD_RESERVE;
+	rlim_t have = raise_nofile(want);
+	sigset_t mask;
+
+	if (have < want && s->o.max_conns) {
+		struct status_line l;
+
+		status_begin(&l, STATUS_LIMIT, mono_ns());
+		status_add_long(&l, "nofile", (long long)have);
+		status_add_long(&l, "wanted", (long long)want);
+		status_add_long(&l, "max_conns", (long long)(have - FD_RESERVE));
+		status_write(s->o.status_fd, &l);
+		fprintf(stderr,
+			PROG ": RLIMIT_NOFILE is %llu and cannot be raised to %llu without "
+			     "CAP_SYS_RESOURCE: at most %llu connections can be open at once\n",
+			(unsigned long long)have, (unsigned long long)want,
+			(unsigned long long)(have - FD_RESERVE));
+	}
+	s->nconns = have;
+	s->conns = calloc(s->nconns, sizeof(*s->conns));
+	if (!s->conns)
+		return -ENOMEM;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	s->ep = epoll_create1(EPOLL_CLOEXEC);
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->sfd < 0 || s->ep < 0 || s->tfd < 0)
+		return -errno;
+	ev.data.fd = s->sfd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &ev);
+	ev.data.fd = s->tfd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->tfd, &ev);
+	ev.data.fd = s->lfd;
+	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static int serve(struct server *s)
+{
+	struct epoll_event evs[256];
+
+	for (;;) {
+		int n = epoll_wait(s->ep, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == s->lfd)
+				do_accept(s);
+			else if (fd == s->tfd)
+				on_timer(s);
+			else if (fd == s->sfd)
+				return 0;
+			else if ((size_t)fd < s->nconns && s->conns[fd].id)
+				on_readable(s, fd);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct server s = { .lfd = -1, .ep = -1, .tfd = -1, .sfd = -1 };
+	char err[EP_ERR_MAX];
+	struct status_line l;
+	int ret, code = 3;
+
+	if (server_opts_parse(argc, argv, &s.o, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	if (s.o.help) {
+		fputs(server_usage, stdout);
+		return 0;
+	}
+	if (s.o.version) {
+		printf(PROG " %s\n", FINWAIT_VERSION);
+		return 0;
+	}
+	if (s.o.status_fd >= 0 && fcntl(s.o.status_fd, F_GETFD) < 0) {
+		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", s.o.status_fd);
+		return 2;
+	}
+	ret = open_listener(&s);
+	if (ret < 0) {
+		char a[STATUS_ADDR_MAX];
+
+		status_format_addr((struct sockaddr *)&s.o.listen, a, sizeof(a));
+		fprintf(stderr, PROG ": cannot listen on %s: %s\n", a, strerror(-ret));
+		emit_error(&s, 0, "listen", -ret, NULL);
+		goto out;
+	}
+	ret = setup(&s);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": setup failed: %s\n", strerror(-ret));
+		goto out;
+	}
+	ret = serve(&s);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(-ret));
+		goto out;
+	}
+	code = 0;
+	status_begin(&l, STATUS_EXIT, mono_ns());
+	status_add_long(&l, "code", code);
+	status_write(s.o.status_fd, &l);
+out:
+	/* The kernel closes the connections; close styles apply only while serving. */
+	free(s.conns);
+	free(s.q);
+	return code;
+}
