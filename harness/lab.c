@@ -1,0 +1,427 @@
+/* lab: see lab.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "link.h"
+#include "netns.h"
+#include "sysctl.h"
+#include "util.h"
+
+/* How long a link may take to become usable (linkwatch runs urgent events at once;
+ * this only bounds a broken kernel). */
+#define LAB_READY_TIMEOUT (5 * NSEC_PER_SEC)
+
+struct lab {
+	int host_fd;       /* where finwait started */
+	int root_fd;       /* lab-root: parent of every cell namespace */
+	bool rootless;     /* inside our own user namespace */
+};
+
+struct cell {
+	struct lab *lab;
+	int ns[2];         /* by enum cell_side */
+	struct cell_addrs a;
+};
+
+static const char *const side_ifname[2] = { LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT };
+
+bool lab_err_is_skip(int err)
+{
+	err = err < 0 ? -err : err;
+	return err == EPERM || err == EACCES || err == ENOSPC || err == EUSERS ||
+	       err == ENOSYS;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	size_t n = strlen(s);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, n) != (ssize_t)n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Number of threads of this process, from /proc/self/task. */
+static int thread_count(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), n = -1;
+	ssize_t len;
+	char *p;
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	p = strstr(buf, "\nThreads:");
+	if (p)
+		n = atoi(p + 9);
+	return n;
+}
+
+/* Becomes root of a new user namespace that maps only the caller's ids. */
+static int enter_userns(char *err, size_t errlen)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+	int ret;
+
+	/* unshare(CLONE_NEWUSER) refuses (EINVAL) a multi-threaded process: the other
+	 * threads would keep the old credentials. */
+	if (thread_count() > 1) {
+		snprintf(err, errlen,
+			 "cannot enter a user namespace: the process already has threads "
+			 "(lab_open() must run first)");
+		return -EINVAL;
+	}
+	if (unshare(CLONE_NEWUSER) < 0) {
+		ret = -errno;
+		snprintf(err, errlen,
+			 "cannot create a user namespace: %s (run as root, or allow "
+			 "unprivileged user namespaces: sysctl user.max_user_namespaces > 0, "
+			 "kernel.unprivileged_userns_clone = 1, "
+			 "kernel.apparmor_restrict_unprivileged_userns = 0)",
+			 strerror(-ret));
+		return ret;
+	}
+	/* setgroups must be denied before an unprivileged gid_map write
+	 * (user_namespaces(7)). */
+	ret = write_str("/proc/self/setgroups", "deny");
+	if (ret == 0) {
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+		ret = write_str("/proc/self/uid_map", map);
+	}
+	if (ret == 0) {
+		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+		ret = write_str("/proc/self/gid_map", map);
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "cannot map ids in the new user namespace: %s",
+			 strerror(-ret));
+	return ret;
+}
+
+int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen)
+{
+	char val[16], msg[512];
+	struct lab *lab = NULL;
+	int ret;
+
+	if (!err)
+		errlen = 0;
+	*out = NULL;
+	lab = calloc(1, sizeof(*lab));
+	if (!lab) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	lab->host_fd = lab->root_fd = -1;
+	lab->host_fd = netns_open_current();
+	if (lab->host_fd < 0) {
+		ret = lab->host_fd;
+		snprintf(err, errlen, "cannot open this process's network namespace: %s",
+			 strerror(-ret));
+		goto out;
+	}
+	if (geteuid() != 0) {
+		ret = enter_userns(err, errlen);
+		if (ret < 0)
+			goto out;
+		lab->rootless = true;
+	}
+	lab->root_fd = netns_new(-1);
+	if (lab->root_fd < 0) {
+		ret = lab->root_fd;
+		snprintf(err, errlen,
+			 "cannot create a network namespace: %s (run as root, or enable "
+			 "unprivileged user namespaces)", strerror(-ret));
+		goto out;
+	}
+	/* Cells are made from lab-root, so they get their own ehash of this size
+	 * (tcp_set_hashinfo() reads the creating namespace's value); never on the host. */
+	snprintf(val, sizeof(val), "%u", ehash_entries ? ehash_entries : LAB_EHASH_DEFAULT);
+	ret = sysctl_ns_write(lab->root_fd, lab->rootless ? -1 : lab->host_fd,
+			      "net.ipv4.tcp_child_ehash_entries", val, msg, sizeof(msg));
+	if (ret < 0) {
+		snprintf(err, errlen, "lab-root: %s", msg);
+		goto out;
+	}
+	*out = lab;
+	lab = NULL;
+	ret = 0;
+out:
+	lab_close(lab);
+	return ret;
+}
+
+void lab_close(struct lab *lab)
+{
+	if (!lab)
+		return;
+	if (lab->root_fd >= 0)
+		close(lab->root_fd);
+	if (lab->host_fd >= 0)
+		close(lab->host_fd);
+	free(lab);
+}
+
+int lab_host_netns(const struct lab *lab)
+{
+	return lab->host_fd;
+}
+
+int lab_root_netns(const struct lab *lab)
+{
+	return lab->root_fd;
+}
+
+bool lab_rootless(const struct lab *lab)
+{
+	return lab->rootless;
+}
+
+static const struct addr_pair *pair(const struct cell_addrs *a, int family)
+{
+	return family == AF_INET ? &a->v4 : &a->v6;
+}
+
+static const void *side_addr(const struct addr_pair *p, enum cell_side side)
+{
+	return side == CELL_SERVER ? (const void *)&p->server : (const void *)&p->client;
+}
+
+/* Adds both families' addresses of side on its veth end. */
+static int add_addrs(struct nl_sock *sk, const struct cell_addrs *a, enum cell_side side,
+		     bool exist_ok)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
+		const struct addr_pair *p = pair(a, fams[i]);
+		int ret = link_addr_add(sk, a->ifindex[side], fams[i], side_addr(p, side),
+					p->prefixlen, exist_ok);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen)
+{
+	struct nl_sock *sk[2] = { NULL, NULL }, *mon[2] = { NULL, NULL };
+	const char *step = "";
+	struct cell *c = NULL;
+	int ret, s;
+
+	if (!err)
+		errlen = 0;
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		ret = -ENOMEM;
+		step = "allocate";
+		goto out;
+	}
+	c->lab = lab;
+	c->ns[0] = c->ns[1] = -1;
+	c->a.slot = slot;
+	step = "address slot";
+	ret = addr_slot(slot, AF_INET, &c->a.v4);
+	if (ret == 0)
+		ret = addr_slot(slot, AF_INET6, &c->a.v6);
+	if (ret < 0)
+		goto out;
+	for (s = 0; s < 2; s++) {
+		step = "create network namespace";
+		c->ns[s] = netns_new(lab->root_fd);
+		if (c->ns[s] < 0) {
+			ret = c->ns[s];
+			goto out;
+		}
+		step = "open netlink socket";
+		ret = link_sock_open(c->ns[s], false, &sk[s]);
+		if (ret == 0)
+			ret = link_sock_open(c->ns[s], true, &mon[s]);
+		if (ret < 0)
+			goto out;
+		snprintf(c->a.ifname[s], IF_NAMESIZE, "%s", side_ifname[s]);
+		inet_ntop(AF_INET, side_addr(&c->a.v4, s), c->a.v4_str[s], INET_ADDRSTRLEN);
+		inet_ntop(AF_INET6, side_addr(&c->a.v6, s), c->a.v6_str[s], INET6_ADDRSTRLEN);
+	}
+	/* The server end is created up; the client end must be brought up from its own
+	 * namespace (veth_open() has no peer yet while the pair is being built). */
+	step = "create veth";
+	ret = link_veth_create(sk[CELL_SERVER], LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
+			       c->ns[CELL_CLIENT], true);
+	if (ret < 0)
+		goto out;
+	for (s = 0; s < 2; s++) {
+		step = "bring lo up";
+		/* lo is always ifindex 1 in a new namespace (loopback_net_init()). */
+		ret = link_set_up(sk[s], 1, true);
+		if (ret < 0)
+			goto out;
+		step = "find veth";
+		ret = link_ifindex(sk[s], side_ifname[s], &c->a.ifindex[s]);
+		if (ret < 0)
+			goto out;
+	}
+	step = "bring veth up";
+	ret = link_set_up(sk[CELL_CLIENT], c->a.ifindex[CELL_CLIENT], true);
+	if (ret < 0)
+		goto out;
+	for (s = 0; s < 2; s++) {
+		step = "add addresses";
+		ret = add_addrs(sk[s], &c->a, s, false);
+		if (ret < 0)
+			goto out;
+	}
+	for (s = 0; s < 2; s++) {
+		step = "wait for the link";
+		ret = link_wait_ready(sk[s], mon[s], c->a.ifindex[s], side_addr(&c->a.v6, s),
+				      LAB_READY_TIMEOUT);
+		if (ret < 0)
+			goto out;
+	}
+	*out = c;
+	c = NULL;
+	ret = 0;
+out:
+	if (ret < 0)
+		snprintf(err, errlen, "cell %u: %s: %s", slot, step, strerror(-ret));
+	for (s = 0; s < 2; s++) {
+		link_sock_close(sk[s]);
+		link_sock_close(mon[s]);
+	}
+	cell_destroy(c);
+	return ret;
+}
+
+void cell_destroy(struct cell *cell)
+{
+	if (!cell)
+		return;
+	for (int s = 0; s < 2; s++)
+		if (cell->ns[s] >= 0)
+			close(cell->ns[s]);
+	free(cell);
+}
+
+int cell_netns(const struct cell *cell, enum cell_side side)
+{
+	return cell->ns[side];
+}
+
+const struct cell_addrs *cell_addrs(const struct cell *cell)
+{
+	return &cell->a;
+}
+
+int cell_sysctl_set(struct cell *cell, enum cell_side side, const char *key,
+		    const char *value, char *err, size_t errlen)
+{
+	int host = cell->lab->rootless ? -1 : cell->lab->host_fd;
+
+	return sysctl_ns_write(cell->ns[side], host, key, value, err, errlen);
+}
+
+int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, char *buf,
+		    size_t len)
+{
+	return sysctl_ns_read(cell->ns[side], key, buf, len);
+}
+
+int cell_link_set(struct cell *cell, enum cell_side side, bool up)
+{
+	enum cell_side peer = side == CELL_SERVER ? CELL_CLIENT : CELL_SERVER;
+	struct nl_sock *sk = NULL, *mon[2] = { NULL, NULL };
+	bool admin, oper;
+	int ret;
+
+	ret = link_sock_open(cell->ns[side], false, &sk);
+	if (ret < 0)
+		goto out;
+	ret = link_state(sk, cell->a.ifindex[side], &admin, &oper);
+	if (ret < 0 || admin == up)
+		goto out;
+	if (!up) {
+		ret = link_set_up(sk, cell->a.ifindex[side], false);
+		goto out;
+	}
+	/* Listen before the change, so that linkwatch's notifications cannot be missed. */
+	ret = link_sock_open(cell->ns[side], true, &mon[side]);
+	if (ret == 0)
+		ret = link_sock_open(cell->ns[peer], true, &mon[peer]);
+	if (ret == 0)
+		ret = link_set_up(sk, cell->a.ifindex[side], true);
+	/* Both ends had their qdisc deactivated with the carrier: wait for both. */
+	if (ret == 0)
+		ret = link_wait_oper_up(mon[side], cell->a.ifindex[side], LAB_READY_TIMEOUT);
+	if (ret == 0)
+		ret = link_wait_oper_up(mon[peer], cell->a.ifindex[peer], LAB_READY_TIMEOUT);
+	/* addrconf_ifdown() dropped the IPv6 address when the link went down. */
+	if (ret == 0)
+		ret = add_addrs(sk, &cell->a, side, true);
+	if (ret == 0)
+		ret = link_wait_ready(sk, mon[side], cell->a.ifindex[side],
+				      side_addr(&cell->a.v6, side), LAB_READY_TIMEOUT);
+out:
+	link_sock_close(sk);
+	link_sock_close(mon[0]);
+	link_sock_close(mon[1]);
+	return ret;
+}
+
+/* Bind-mounts the namespace fd at /run/netns/<name>, as `ip netns add` does. */
+static int keep_one(int fd, const char *name, const char *suffix)
+{
+	char path[256], src[64];
+	int f, ret;
+
+	if ((size_t)snprintf(path, sizeof(path), "/run/netns/%s-%s", name, suffix) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	if (mkdir("/run/netns", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (f < 0)
+		return -errno;
+	close(f);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+	if (mount(src, path, "none", MS_BIND, NULL) < 0) {
+		ret = -errno;
+		unlink(path);
+		return ret;
+	}
+	return 0;
+}
+
+int cell_keep(struct cell *cell, const char *name)
+{
+	int ret;
+
+	if (!name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	ret = keep_one(cell->ns[CELL_SERVER], name, "srv");
+	if (ret == 0)
+		ret = keep_one(cell->ns[CELL_CLIENT], name, "cli");
+	return ret;
+}

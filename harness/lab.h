@@ -1,0 +1,100 @@
+/* lab: the process-wide lab (the namespace finwait started in, a lab-root namespace of
+ * its own, and the rootless user namespace when not root) and its cells. A cell is a
+ * server namespace and a client namespace, both children of lab-root, joined by a veth
+ * pair "fw-srv" <-> "fw-cli" with a /30 from 198.18.0.0/15 and a /64 from
+ * fd46:696e::/32 (addr.h), lo up on both sides and no default route. Everything is held
+ * by file descriptors: closing them (or finwait dying) lets the kernel reclaim it all;
+ * nothing is created on the host. Cells may be created and used from several threads
+ * at once. */
+#ifndef FINWAIT_LAB_H
+#define FINWAIT_LAB_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+
+/* tcp_child_ehash_entries in lab-root when the caller gives 0: every cell namespace gets
+ * its own established hash of this many buckets (a sock_diag dump walks them all). */
+#define LAB_EHASH_DEFAULT 1024u
+#define LAB_IFNAME_SERVER "fw-srv"
+#define LAB_IFNAME_CLIENT "fw-cli"
+
+struct lab;
+struct cell;
+
+enum cell_side { CELL_SERVER = 0, CELL_CLIENT = 1 };
+
+/* A cell's addressing, indexed by enum cell_side. */
+struct cell_addrs {
+	unsigned slot;
+	struct addr_pair v4, v6;               /* .server / .client */
+	int ifindex[2];
+	char ifname[2][IF_NAMESIZE];
+	char v4_str[2][INET_ADDRSTRLEN];
+	char v6_str[2][INET6_ADDRSTRLEN];
+};
+
+/* Opens the lab: when not root, first enters a new user namespace mapped to the caller
+ * (the process must still be single-threaded), then creates lab-root and sets
+ * net.ipv4.tcp_child_ehash_entries = ehash_entries (0: LAB_EHASH_DEFAULT) in it.
+ * Returns 0 or -errno; on error err says why and what would fix it. -EPERM, -EACCES,
+ * -ENOSPC, -EINVAL and -EUSERS mean the lab cannot be built here: exit 77. */
+int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen);
+
+/* Closes the lab's fds (cells must be destroyed first). NULL is a no-op. */
+void lab_close(struct lab *lab);
+
+/* fd of the network namespace finwait started in (valid until lab_close()). */
+int lab_host_netns(const struct lab *lab);
+
+/* fd of lab-root, the parent of every cell namespace. */
+int lab_root_netns(const struct lab *lab);
+
+/* true when lab_open() entered a user namespace (not root). The host's namespace
+ * cannot be entered then, so sysctl writes are not checked against it; they cannot
+ * reach it either (net_ctl_permissions() grants nothing outside our user namespace). */
+bool lab_rootless(const struct lab *lab);
+
+/* true when code may treat err as "skip, the lab cannot be built here". */
+bool lab_err_is_skip(int err);
+
+/* Builds a cell for slot (< ADDR_SLOTS; cells may share a slot) and returns once both
+ * ends are usable for IPv4 and IPv6 (link up with carrier, IPv6 address not
+ * tentative). Returns 0 or -errno with err filled; nothing is left on error. */
+int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen);
+
+/* Closes the cell's fds; the kernel then reclaims its namespaces, veth and sockets
+ * (asynchronously, in cleanup_net()). Processes spawned in the cell are not killed
+ * here. Fast and safe; NULL is a no-op. */
+void cell_destroy(struct cell *cell);
+
+/* fd of one side's network namespace (valid until cell_destroy()). */
+int cell_netns(const struct cell *cell, enum cell_side side);
+
+/* The cell's addresses, ifindexes and interface names. */
+const struct cell_addrs *cell_addrs(const struct cell *cell);
+
+/* Sets key = value in one side's namespace (sysctl_ns_write(): per-namespace keys only,
+ * the host's value checked when the host can be entered). Returns 0 or -errno with err
+ * filled; -EIO means the host moved and the run must abort. */
+int cell_sysctl_set(struct cell *cell, enum cell_side side, const char *key,
+		    const char *value, char *err, size_t errlen);
+
+/* Reads key in one side's namespace (any key). Returns 0 or -errno. */
+int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, char *buf,
+		    size_t len);
+
+/* Sets that side's veth end up or down (down: the peer loses carrier and the side
+ * "vanishes"). Up puts back IPv6 addresses that addrconf removed on down
+ * (keep_addr_on_down = 0) and waits until the end is usable again. Returns 0 or -errno. */
+int cell_link_set(struct cell *cell, enum cell_side side, bool up);
+
+/* --keep: bind-mounts both namespaces at /run/netns/<name>-srv and <name>-cli so that
+ * `ip netns exec` can look inside after the run; `ip netns del` removes them. Needs
+ * root. Returns 0 or -errno. */
+int cell_keep(struct cell *cell, const char *name);
+
+#endif

@@ -1,0 +1,333 @@
+/* link: see link.h. */
+#include <errno.h>
+#include <linux/if.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/socket.h>
+
+#include "link.h"
+#include "netns.h"
+#include "util.h"
+
+int link_nlerr(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case 0: return 0;
+	case NLE_INTR: return -EINTR;
+	case NLE_BAD_SOCK: return -EBADF;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_EXIST: return -EEXIST;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_RANGE: return -ERANGE;
+	case NLE_MSGSIZE: return -EMSGSIZE;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_NOATTR: return -ENODATA;
+	case NLE_MISSING_ATTR: return -EINVAL;
+	case NLE_AF_MISMATCH: return -EAFNOSUPPORT;
+	case NLE_SEQ_MISMATCH: return -EPROTO;
+	case NLE_MSG_OVERFLOW: return -EOVERFLOW;
+	case NLE_MSG_TRUNC: return -EMSGSIZE;
+	case NLE_NOADDR: return -EADDRNOTAVAIL;
+	case NLE_SRCRT_NOSUPPORT: return -EOPNOTSUPP;
+	case NLE_MSG_TOOSHORT: return -EPROTO;
+	case NLE_MSGTYPE_NOSUPPORT: return -EOPNOTSUPP;
+	case NLE_OBJ_MISMATCH: return -EINVAL;
+	case NLE_NOCACHE: return -ENOENT;
+	case NLE_BUSY: return -EBUSY;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_PERM: return -EPERM;
+	case NLE_PKTLOC_FILE: return -ENOENT;
+	case NLE_PARSE_ERR: return -EPROTO;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_IMMUTABLE: return -EROFS;
+	case NLE_DUMP_INTR: return -EINTR;
+	case NLE_ATTRSIZE: return -EMSGSIZE;
+	default: return -EIO;
+	}
+}
+
+int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out)
+{
+	struct nl_sock *sk = NULL;
+	int saved = -1, ret;
+
+	*out = NULL;
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	if (monitor)
+		nl_socket_disable_seq_check(sk);
+	if (ns_fd >= 0) {
+		ret = netns_enter(ns_fd, &saved);
+		if (ret < 0)
+			goto out;
+	}
+	ret = link_nlerr(nl_connect(sk, NETLINK_ROUTE));
+	if (saved >= 0) {
+		int r = netns_leave(saved);
+
+		if (ret == 0)
+			ret = r;
+	}
+	if (ret < 0)
+		goto out;
+	if (monitor) {
+		ret = link_nlerr(nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR,
+							   0));
+		if (ret < 0)
+			goto out;
+		ret = link_nlerr(nl_socket_set_nonblocking(sk));
+		if (ret < 0)
+			goto out;
+	}
+	*out = sk;
+	sk = NULL;
+	ret = 0;
+out:
+	nl_socket_free(sk);
+	return ret;
+}
+
+void link_sock_close(struct nl_sock *sk)
+{
+	/* nl_socket_free() closes the fd and accepts NULL. */
+	nl_socket_free(sk);
+}
+
+int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd,
+		     bool up)
+{
+	struct rtnl_link *link = NULL, *p = NULL;
+	int ret;
+
+	link = rtnl_link_veth_alloc();
+	if (!link)
+		return -ENOMEM;
+	p = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(link, name);
+	if (up)
+		rtnl_link_set_flags(link, IFF_UP);
+	rtnl_link_set_name(p, peer);
+	/* The peer is born in its namespace (IFLA_NET_NS_FD inside VETH_INFO_PEER,
+	 * veth_newlink()): it never appears where this socket lives. */
+	if (peer_ns_fd >= 0)
+		rtnl_link_set_ns_fd(p, peer_ns_fd);
+	ret = link_nlerr(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	rtnl_link_put(p);
+	rtnl_link_put(link);
+	return ret;
+}
+
+int link_ifindex(struct nl_sock *sk, const char *name, int *ifindex)
+{
+	struct rtnl_link *link = NULL;
+	int ret;
+
+	ret = link_nlerr(rtnl_link_get_kernel(sk, 0, name, &link));
+	if (ret == -ENOENT)
+		ret = -ENODEV;
+	if (ret < 0)
+		return ret;
+	*ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+int link_set_up(struct nl_sock *sk, int ifindex, bool up)
+{
+	struct rtnl_link *orig = NULL, *chg = NULL;
+	int ret = -ENOMEM;
+
+	orig = rtnl_link_alloc();
+	chg = rtnl_link_alloc();
+	if (!orig || !chg)
+		goto out;
+	rtnl_link_set_ifindex(orig, ifindex);
+	if (up)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else
+		rtnl_link_unset_flags(chg, IFF_UP);
+	ret = link_nlerr(rtnl_link_change(sk, orig, chg, 0));
+	if (ret == -ENOENT)
+		ret = -ENODEV;
+out:
+	rtnl_link_put(orig);
+	rtnl_link_put(chg);
+	return ret;
+}
+
+static size_t family_len(int family)
+{
+	return family == AF_INET ? sizeof(struct in_addr) :
+	       family == AF_INET6 ? sizeof(struct in6_addr) : 0;
+}
+
+int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
+		  unsigned prefixlen, bool exist_ok)
+{
+	struct rtnl_addr *ra = NULL;
+	struct nl_addr *local = NULL;
+	size_t alen = family_len(family);
+	int ret = -ENOMEM;
+
+	if (!alen)
+		return -EAFNOSUPPORT;
+	ra = rtnl_addr_alloc();
+	local = nl_addr_build(family, addr, alen);
+	if (!ra || !local)
+		goto out;
+	nl_addr_set_prefixlen(local, (int)prefixlen);
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, family);
+	ret = link_nlerr(rtnl_addr_set_local(ra, local));
+	if (ret < 0)
+		goto out;
+	rtnl_addr_set_prefixlen(ra, (int)prefixlen);
+	/* No duplicate address detection: nothing else is on this wire, and DAD would
+	 * keep the address tentative (unusable) for a second. */
+	if (family == AF_INET6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	ret = link_nlerr(rtnl_addr_add(sk, ra, NLM_F_EXCL));
+	if (ret == -EEXIST && exist_ok)
+		ret = 0;
+out:
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	return ret;
+}
+
+/* 1 when the IPv6 address is present and not tentative, 0 when not yet, or -errno. */
+static int addr6_usable(struct nl_sock *sk, int ifindex, const void *addr)
+{
+	struct nl_cache *cache = NULL;
+	struct nl_object *obj;
+	int ret;
+
+	ret = link_nlerr(rtnl_addr_alloc_cache(sk, &cache));
+	if (ret < 0)
+		return ret;
+	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)obj;
+		struct nl_addr *local = rtnl_addr_get_local(ra);
+
+		if (rtnl_addr_get_family(ra) != AF_INET6 || rtnl_addr_get_ifindex(ra) != ifindex ||
+		    !local || nl_addr_get_len(local) != sizeof(struct in6_addr) ||
+		    memcmp(nl_addr_get_binary_addr(local), addr, sizeof(struct in6_addr)) != 0)
+			continue;
+		ret = !(rtnl_addr_get_flags(ra) & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
+		goto out;
+	}
+	ret = 0;
+out:
+	nl_cache_free(cache);
+	return ret;
+}
+
+static int mon_poll(struct nl_sock *mon, int64_t deadline);
+
+int link_wait_ready(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr,
+		    int64_t timeout_ns)
+{
+	int64_t deadline = mono_ns() + timeout_ns;
+	char buf[8192];
+
+	for (;;) {
+		int ret = addr6_usable(sk, ifindex, addr);
+
+		if (ret != 0)
+			return ret < 0 ? ret : 0;
+		/* Not yet: addrconf sends RTM_NEWADDR when it clears IFA_F_TENTATIVE
+		 * (addrconf_dad_completed()); wait for any event, then look again. */
+		ret = mon_poll(mon, deadline);
+		if (ret < 0)
+			return ret;
+		/* Drain the events: only the state they announce matters, not them. An
+		 * overrun (ENOBUFS) is as good as an event. */
+		while (recv(nl_socket_get_fd(mon), buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
+		       errno == ENOBUFS)
+			;
+	}
+}
+
+/* Returns when poll says mon is readable or the deadline passed: 0, -ETIMEDOUT, -errno. */
+static int mon_poll(struct nl_sock *mon, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = nl_socket_get_fd(mon), .events = POLLIN };
+	int64_t left = deadline - mono_ns();
+	int ret;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	ret = poll(&pfd, 1, (int)((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
+	if (ret < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+int link_wait_oper_up(struct nl_sock *mon, int ifindex, int64_t timeout_ns)
+{
+	int64_t deadline = mono_ns() + timeout_ns;
+	int fd = nl_socket_get_fd(mon);
+	char buf[16384] __attribute__((aligned(8)));
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		struct nlmsghdr *h;
+		int len, ret;
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			ret = mon_poll(mon, deadline);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		len = (int)n;
+		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+			struct nlattr *tb[IFLA_MAX + 1];
+			struct ifinfomsg *ifi;
+
+			if (h->nlmsg_type != RTM_NEWLINK ||
+			    nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+				continue;
+			ifi = nlmsg_data(h);
+			if (ifi->ifi_index == ifindex && tb[IFLA_OPERSTATE] &&
+			    nla_get_u8(tb[IFLA_OPERSTATE]) == IF_OPER_UP)
+				return 0;
+		}
+	}
+}
+
+int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up)
+{
+	struct rtnl_link *link = NULL;
+	int ret;
+
+	ret = link_nlerr(rtnl_link_get_kernel(sk, ifindex, NULL, &link));
+	if (ret == -ENOENT)
+		ret = -ENODEV;
+	if (ret < 0)
+		return ret;
+	*admin_up = rtnl_link_get_flags(link) & IFF_UP;
+	*oper_up = rtnl_link_get_operstate(link) == IF_OPER_UP;
+	rtnl_link_put(link);
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* link: links and addresses inside one network namespace, through libnl-route-3. A
+ * libnl socket belongs to the namespace it was created in (the kernel binds a netlink
+ * socket to current's namespace in netlink_create()), so link_sock_open() enters the
+ * namespace, creates the socket and comes back; the socket then works from any thread.
+ * libnl's -NLE_* codes never leave this module: every function returns 0 or -errno. */
+#ifndef FINWAIT_LINK_H
+#define FINWAIT_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nl_sock;
+
+/* Opens a NETLINK_ROUTE socket in the namespace ns_fd (-1: the calling thread's). With
+ * monitor, the socket is non-blocking, joins the link and IPv6 address groups, and
+ * serves only link_wait_ready() / link_wait_oper_up(). Returns 0 or -errno; free with
+ * link_sock_close(). */
+int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out);
+
+/* Closes and frees a socket from link_sock_open(); NULL is a no-op. */
+void link_sock_close(struct nl_sock *sk);
+
+/* Creates a veth pair: name in sk's namespace (up when up), peer named peer in the
+ * namespace peer_ns_fd (left down: veth_open() fails with ENOTCONN while the pair is
+ * half-made, so the peer is brought up from its own side). Returns 0 or -errno. */
+int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd,
+		     bool up);
+
+/* Looks up the ifindex of the link called name. Returns 0 or -errno (-ENODEV). */
+int link_ifindex(struct nl_sock *sk, const char *name, int *ifindex);
+
+/* Sets the link ifindex up or down (IFF_UP). Returns 0 or -errno. */
+int link_set_up(struct nl_sock *sk, int ifindex, bool up);
+
+/* Adds addr/prefixlen (family AF_INET or AF_INET6; addr in network byte order) to
+ * ifindex. IPv6 addresses get IFA_F_NODAD. exist_ok: an address already there is not
+ * an error. Returns 0 or -errno. */
+int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
+		  unsigned prefixlen, bool exist_ok);
+
+/* Waits until the IPv6 address addr on ifindex is usable (present, not tentative):
+ * addrconf marks it so only once the link is up with carrier and its qdisc is active
+ * (addrconf_link_ready()), which is also what IPv4 needs to send. mon is a monitor
+ * socket of the same namespace, opened before the address was added. Returns 0,
+ * -ETIMEDOUT, or -errno. */
+int link_wait_ready(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr,
+		    int64_t timeout_ns);
+
+/* Waits at most timeout_ns for a link notification on mon saying ifindex is
+ * operationally up. linkwatch_do_dev() sends it after dev_activate(), so the link's
+ * qdisc is live (a link whose carrier just came back drops packets until then). mon
+ * must have joined before the change that brings the link up. Returns 0, -ETIMEDOUT
+ * or -errno. */
+int link_wait_oper_up(struct nl_sock *mon, int ifindex, int64_t timeout_ns);
+
+/* Reads whether ifindex is administratively up (IFF_UP) and operationally up.
+ * Returns 0 or -errno. */
+int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up);
+
+/* Maps a libnl error (negative NLE_* or positive) to a negative errno. */
+int link_nlerr(int nlerr);
+
+#endif
