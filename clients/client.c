@@ -1,0 +1,578 @@
+/* finwait-client: opens N connections, sends a request on each, reads the answer, and
+ * when every connection has reached the fault point (or failed) writes one `point` line
+ * and performs the fault. One epoll loop; handshakes are paced (MAX_INFLIGHT at once) so
+ * that the server's accept queue is not overrun into SYN retransmissions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "endpoint_opts.h"
+#include "status.h"
+#include "util.h"
+
+#define PROG "finwait-client"
+#define FD_RESERVE 64
+#define MAX_INFLIGHT 512
+#define PORT_RANGE_PATH "/proc/sys/net/ipv4/ip_local_port_range"
+
+enum cstate {
+	C_NEW = 0,
+	C_CONNECTING,
+	C_READING,   /* request sent, reading the response */
+	C_WAIT_FIN,  /* response read, waiting for the server's FIN */
+	C_AT_POINT,
+	C_FAILED,
+};
+
+/* 16 bytes a connection. The HTTP response is parsed as it streams by: a header line
+ * is matched against "content-length:" one byte at a time, so no buffer is kept. */
+struct cconn {
+	int fd;
+	uint8_t state;
+	uint8_t hdr_done;
+	uint8_t line_len;  /* bytes of the current header line, saturating */
+	uint8_t cl_match;  /* the line still matches "content-length:" */
+	int32_t clen;      /* Content-Length being parsed, -1: none */
+	int32_t body_left;
+};
+
+struct client {
+	struct client_opts o;
+	struct cconn *c;
+	long next;        /* next connection to start */
+	long inflight;    /* handshakes under way */
+	long reached, failed;
+	int ep, tfd;
+	bool detail;
+};
+
+static void emit_error(struct client *cl, long id, const char *op, int err, const char *msg)
+{
+	struct status_line l;
+
+	status_begin(&l, STATUS_ERROR, mono_ns());
+	if (id >= 0)
+		status_add_long(&l, "id", id + 1);
+	status_add(&l, "op", op);
+	if (err) {
+		status_add(&l, "errno", strerrorname_np(err) ? strerrorname_np(err) : "?");
+		status_add(&l, "msg", msg ? msg : strerror(err));
+	} else if (msg) {
+		status_add(&l, "msg", msg);
+	}
+	status_write(cl->o.status_fd, &l);
+}
+
+static void emit_id(struct client *cl, enum status_type type, long id)
+{
+	struct status_line l;
+
+	if (!cl->detail)
+		return;
+	status_begin(&l, type, mono_ns());
+	status_add_long(&l, "id", id + 1);
+	status_write(cl->o.status_fd, &l);
+}
+
+static void conn_fail(struct client *cl, long i, const char *op, int err)
+{
+	struct cconn *c = &cl->c[i];
+
+	if (err == ECONNRESET)
+		emit_id(cl, STATUS_PEER_RESET, i);
+	if (err != ECONNRESET || !cl->detail)
+		emit_error(cl, i, op, err, NULL);
+	if (c->state == C_CONNECTING)
+		cl->inflight--;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->state = C_FAILED;
+	cl->failed++;
+}
+
+static void conn_reach(struct client *cl, long i)
+{
+	struct cconn *c = &cl->c[i];
+
+	/* Out of epoll: from now on the connection is the fault's, not ours. */
+	epoll_ctl(cl->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	c->state = C_AT_POINT;
+	cl->reached++;
+}
+
+/* Whether this netns is the one pid 1 lives in (the host's, as far as we can tell). */
+static bool in_init_netns(void)
+{
+	struct stat a, b;
+
+	if (stat("/proc/self/ns/net", &a) < 0 || stat("/proc/1/ns/net", &b) < 0)
+		return true; /* cannot tell: assume the worst */
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* Widens the namespace's ephemeral port range when N connections need more source ports
+ * than it has (per source address). Returns 0 or -errno with msg filled. */
+static int ensure_ports(const struct client_opts *o, char *msg, size_t len)
+{
+	long sources = o->nsources ? o->nsources : 1;
+	long lo, hi, need = (o->connections + sources - 1) / sources;
+	FILE *f = fopen(PORT_RANGE_PATH, "r");
+	int ok;
+
+	if (!f) {
+		snprintf(msg, len, "cannot read " PORT_RANGE_PATH ": %s", strerror(errno));
+		return -errno;
+	}
+	ok = fscanf(f, "%ld %ld", &lo, &hi) == 2;
+	fclose(f);
+	if (!ok) {
+		snprintf(msg, len, "cannot parse " PORT_RANGE_PATH);
+		return -EINVAL;
+	}
+	if (hi - lo + 1 >= need)
+		return 0;
+	if (need > 65535 - 1024 + 1) {
+		snprintf(msg, len, "%ld connections need %ld source ports per address: give more "
+			 "--source addresses", o->connections, need);
+		return -ERANGE;
+	}
+	if (in_init_netns()) {
+		snprintf(msg, len, "%ld connections need %ld source ports but ip_local_port_range "
+			 "is %ld-%ld; not widening it in the host's namespace: give more --source "
+			 "addresses or run in a lab namespace", o->connections, need, lo, hi);
+		return -EPERM;
+	}
+	f = fopen(PORT_RANGE_PATH, "w");
+	if (!f || fprintf(f, "1024 65535\n") < 0 || fclose(f) != 0) {
+		int err = errno ? errno : EIO;
+
+		snprintf(msg, len, "cannot widen " PORT_RANGE_PATH ": %s", strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+static rlim_t raise_nofile(rlim_t want)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+		return 1024;
+	if (r.rlim_cur >= want)
+		return r.rlim_cur;
+	if (r.rlim_max < want) {
+		struct rlimit big = { want, want };
+
+		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return want;
+	}
+	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		getrlimit(RLIMIT_NOFILE, &r);
+	return r.rlim_cur;
+}
+
+static void start_one(struct client *cl, long i)
+{
+	const struct client_opts *o = &cl->o;
+	struct cconn *c = &cl->c[i];
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = (uint64_t)i };
+	int one = 1, fd;
+
+	c->fd = -1;
+	c->state = C_CONNECTING;
+	cl->inflight++;
+	fd = socket(o->connect.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		conn_fail(cl, i, "socket", errno);
+		return;
+	}
+	c->fd = fd;
+	if (o->nsources) {
+		const struct sockaddr_storage *src = &o->sources[i % o->nsources];
+		socklen_t slen = src->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							   : sizeof(struct sockaddr_in);
+
+		/* The port is chosen at connect(), per 4-tuple, not per local address. */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, (const struct sockaddr *)src, slen) < 0) {
+			conn_fail(cl, i, "bind", errno);
+			return;
+		}
+	}
+	if (connect(fd, (const struct sockaddr *)&o->connect, o->connect_len) < 0 &&
+	    errno != EINPROGRESS) {
+		conn_fail(cl, i, "connect", errno);
+		return;
+	}
+	if (epoll_ctl(cl->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		conn_fail(cl, i, "epoll_ctl", errno);
+}
+
+static void start_more(struct client *cl)
+{
+	while (cl->next < cl->o.connections && cl->inflight < MAX_INFLIGHT)
+		start_one(cl, cl->next++);
+}
+
+/* Writes the aggregate `connected n= failed=` line; called once every handshake ended. */
+static void connected_line(struct client *cl)
+{
+	long n = cl->o.connections;
+	long ok = 0, bad = 0;
+
+	for (long i = 0; i < n; i++) {
+		if (cl->c[i].state == C_FAILED)
+			bad++;
+		else
+			ok++;
+	}
+	struct status_line l;
+
+	status_begin(&l, STATUS_CONNECTED, mono_ns());
+	status_add_long(&l, "n", ok);
+	status_add_long(&l, "failed", bad);
+	status_write(cl->o.status_fd, &l);
+}
+
+static void on_connected(struct client *cl, long i)
+{
+	struct cconn *c = &cl->c[i];
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)i };
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	if (err) {
+		conn_fail(cl, i, "connect", err);
+		return;
+	}
+	cl->inflight--;
+	if (cl->detail) {
+		struct sockaddr_storage ls, rs;
+		socklen_t llen = sizeof(ls), rlen = sizeof(rs);
+		struct status_line l;
+
+		getsockname(c->fd, (struct sockaddr *)&ls, &llen);
+		getpeername(c->fd, (struct sockaddr *)&rs, &rlen);
+		status_begin(&l, STATUS_CONNECTED, mono_ns());
+		status_add_long(&l, "id", i + 1);
+		status_add_addr(&l, "local", (struct sockaddr *)&ls);
+		status_add_addr(&l, "remote", (struct sockaddr *)&rs);
+		status_write(cl->o.status_fd, &l);
+	}
+	if (cl->o.at == EP_AT_CONNECT) {
+		conn_reach(cl, i);
+		return;
+	}
+	static const char raw_req[] = "hello\n";
+	static const char http_req[] = "GET / HTTP/1.1\r\nHost: finwait\r\nUser-Agent: finwait-client\r\n\r\n";
+	const char *req = cl->o.mode == EP_MODE_HTTP ? http_req : raw_req;
+	size_t rlen = cl->o.mode == EP_MODE_HTTP ? sizeof(http_req) - 1 : sizeof(raw_req) - 1;
+	ssize_t w = send(c->fd, req, rlen, MSG_NOSIGNAL);
+
+	if (w != (ssize_t)rlen) {
+		c->state = C_READING; /* not in flight any more */
+		conn_fail(cl, i, "write", w < 0 ? errno : EAGAIN);
+		return;
+	}
+	c->state = C_READING;
+	c->clen = -1;
+	c->cl_match = 1;
+	if (epoll_ctl(cl->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		conn_fail(cl, i, "epoll_ctl", errno);
+}
+
+/* Feeds response bytes; returns true once the whole response has been read. */
+static bool parse_response(struct cconn *c, enum ep_mode mode, const char *b, size_t n)
+{
+	static const char key[] = "content-length:";
+	const size_t klen = sizeof(key) - 1;
+	size_t i = 0;
+
+	if (mode == EP_MODE_RAW)
+		return memchr(b, '\n', n) != NULL;
+	for (; i < n && !c->hdr_done; i++) {
+		char ch = b[i];
+
+		if (ch == '\r')
+			continue;
+		if (ch == '\n') {
+			if (c->line_len == 0) {
+				c->hdr_done = 1;
+				/* Without Content-Length (e.g. chunked) the body is not delimited
+				 * for us: treat the headers as the whole response. */
+				c->body_left = c->clen > 0 ? c->clen : 0;
+			}
+			c->line_len = 0;
+			c->cl_match = 1;
+			continue;
+		}
+		if (c->cl_match && c->line_len >= klen) {
+			if (ch >= '0' && ch <= '9' && c->clen < 100000000)
+				c->clen = (c->clen < 0 ? 0 : c->clen * 10) + (ch - '0');
+		} else if (c->cl_match) {
+			char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+
+			if (lc != key[c->line_len])
+				c->cl_match = 0;
+		}
+		if (c->line_len < 255)
+			c->line_len++;
+	}
+	if (!c->hdr_done)
+		return false;
+	c->body_left -= (int32_t)(n - i);
+	return c->body_left <= 0;
+}
+
+static void on_readable(struct client *cl, long i)
+{
+	struct cconn *c = &cl->c[i];
+	char buf[4096];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_fail(cl, i, "read", errno);
+		return;
+	}
+	if (n == 0) {
+		if (c->state == C_READING) {
+			emit_id(cl, STATUS_PEER_CLOSED, i);
+			conn_fail(cl, i, "read", EPIPE);
+			return;
+		}
+		emit_id(cl, STATUS_PEER_CLOSED, i);
+		conn_reach(cl, i);
+		return;
+	}
+	if (c->state != C_READING)
+		return; /* bytes after the response are not ours to judge */
+	if (!parse_response(c, cl->o.mode, buf, (size_t)n))
+		return;
+	emit_id(cl, STATUS_RESPONSE, i);
+	if (cl->o.at == EP_AT_RESPONSE)
+		conn_reach(cl, i);
+	else
+		c->state = C_WAIT_FIN;
+}
+
+/* Reads whatever is queued so that the kernel's close sends FIN: tcp_close() answers
+ * unread data with RST. */
+static void drain_all(struct client *cl)
+{
+	char buf[4096];
+
+	for (long i = 0; i < cl->o.connections; i++)
+		if (cl->c[i].fd >= 0)
+			while (recv(cl->c[i].fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				;
+}
+
+static void close_all(struct client *cl)
+{
+	struct status_line l;
+	int64_t t = mono_ns();
+	long n = 0;
+
+	for (long i = 0; i < cl->o.connections; i++)
+		if (cl->c[i].fd >= 0) {
+			close(cl->c[i].fd);
+			cl->c[i].fd = -1;
+			n++;
+		}
+	status_begin(&l, STATUS_CLOSE, t);
+	status_add_long(&l, "n", n);
+	status_add(&l, "style", "close");
+	status_write(cl->o.status_fd, &l);
+}
+
+static int do_fault(struct client *cl)
+{
+	struct status_line l;
+	sigset_t none;
+
+	status_begin(&l, STATUS_FAULT, mono_ns());
+	status_add(&l, "action", ep_fault_name(cl->o.fault));
+	status_write(cl->o.status_fd, &l);
+	switch (cl->o.fault) {
+	case EP_FAULT_NONE:
+		close_all(cl);
+		return 0;
+	case EP_FAULT_CRASH:
+		drain_all(cl);
+		/* Death by signal: no cleanup of ours runs, the kernel closes every socket. */
+		raise(SIGKILL);
+		return 3;
+	case EP_FAULT_FREEZE:
+		raise(SIGSTOP);
+		/* Thawed: finish like a normal client. */
+		close_all(cl);
+		return 0;
+	default:
+		/* hang, wait, vanish, reboot: keep every socket open until killed. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (;;)
+			pause();
+	}
+}
+
+static int run(struct client *cl)
+{
+	struct epoll_event evs[256];
+	struct itimerspec its = { 0 };
+	int64_t deadline = mono_ns() + cl->o.timeout_ns;
+	struct epoll_event tev = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
+	bool connected_said = false;
+
+	its.it_value.tv_sec = deadline / NSEC_PER_SEC;
+	its.it_value.tv_nsec = deadline % NSEC_PER_SEC;
+	if (timerfd_settime(cl->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ||
+	    epoll_ctl(cl->ep, EPOLL_CTL_ADD, cl->tfd, &tev) < 0)
+		return -errno;
+
+	start_more(cl);
+	while (cl->reached + cl->failed < cl->o.connections) {
+		if (!connected_said && cl->next == cl->o.connections && cl->inflight == 0) {
+			connected_line(cl);
+			connected_said = true;
+		}
+		int n = epoll_wait(cl->ep, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int k = 0; k < n; k++) {
+			uint64_t u = evs[k].data.u64;
+
+			if (u == UINT64_MAX)
+				return -ETIMEDOUT;
+			long i = (long)u;
+			struct cconn *c = &cl->c[i];
+
+			if (c->state == C_CONNECTING)
+				on_connected(cl, i);
+			else if (c->state == C_READING || c->state == C_WAIT_FIN)
+				on_readable(cl, i);
+		}
+		start_more(cl);
+	}
+	if (!connected_said)
+		connected_line(cl);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct client cl = { .ep = -1, .tfd = -1 };
+	char err[EP_ERR_MAX], msg[320];
+	struct status_line l;
+	int ret, code = 3;
+
+	if (client_opts_parse(argc, argv, &cl.o, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	if (cl.o.help) {
+		fputs(client_usage, stdout);
+		return 0;
+	}
+	if (cl.o.version) {
+		printf(PROG " %s\n", FINWAIT_VERSION);
+		return 0;
+	}
+	if (cl.o.status_fd >= 0 && fcntl(cl.o.status_fd, F_GETFD) < 0) {
+		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", cl.o.status_fd);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	cl.detail = cl.o.connections <= cl.o.detail_max;
+
+	rlim_t want = (rlim_t)cl.o.connections + FD_RESERVE;
+	rlim_t have = raise_nofile(want);
+	if (have < want) {
+		status_begin(&l, STATUS_LIMIT, mono_ns());
+		status_add_long(&l, "nofile", (long long)have);
+		status_add_long(&l, "wanted", (long long)want);
+		status_write(cl.o.status_fd, &l);
+		fprintf(stderr,
+			PROG ": %ld connections need %llu descriptors but RLIMIT_NOFILE is %llu "
+			     "and cannot be raised without CAP_SYS_RESOURCE: run several clients "
+			     "of at most %llu connections each\n",
+			cl.o.connections, (unsigned long long)want, (unsigned long long)have,
+			(unsigned long long)(have - FD_RESERVE));
+		return 2;
+	}
+	ret = ensure_ports(&cl.o, msg, sizeof(msg));
+	if (ret < 0) {
+		emit_error(&cl, -1, "ports", -ret, msg);
+		fprintf(stderr, PROG ": %s\n", msg);
+		return 2;
+	}
+	cl.c = calloc((size_t)cl.o.connections, sizeof(*cl.c));
+	cl.ep = epoll_create1(EPOLL_CLOEXEC);
+	cl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (!cl.c || cl.ep < 0 || cl.tfd < 0) {
+		fprintf(stderr, PROG ": setup failed: %s\n", strerror(errno));
+		goto out;
+	}
+	for (long i = 0; i < cl.o.connections; i++)
+		cl.c[i].fd = -1;
+
+	ret = run(&cl);
+	if (ret == -ETIMEDOUT) {
+		snprintf(msg, sizeof(msg), "%ld of %ld connections did not reach %s in time",
+			 cl.o.connections - cl.reached - cl.failed, cl.o.connections,
+			 ep_point_name(cl.o.at));
+		emit_error(&cl, -1, "timeout", ETIMEDOUT, msg);
+		fprintf(stderr, PROG ": %s\n", msg);
+		code = 1;
+		goto out;
+	}
+	if (ret < 0) {
+		fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(-ret));
+		goto out;
+	}
+	if (cl.reached == 0) {
+		snprintf(msg, sizeof(msg), "no connection reached %s (%ld failed)",
+			 ep_point_name(cl.o.at), cl.failed);
+		emit_error(&cl, -1, "point", 0, msg);
+		fprintf(stderr, PROG ": %s\n", msg);
+		code = 1;
+		goto out;
+	}
+	status_begin(&l, STATUS_POINT, mono_ns());
+	status_add(&l, "at", ep_point_name(cl.o.at));
+	status_add_long(&l, "n", cl.reached);
+	status_add_long(&l, "failed", cl.failed);
+	status_write(cl.o.status_fd, &l);
+	/* The tfd and epoll are no business of the fault: close them first. */
+	close(cl.tfd);
+	cl.tfd = -1;
+	code = do_fault(&cl);
+out:
+	status_begin(&l, STATUS_EXIT, mono_ns());
+	status_add_long(&l, "code", code);
+	status_write(cl.o.status_fd, &l);
+	if (cl.ep >= 0)
+		close(cl.ep);
+	if (cl.tfd >= 0)
+		close(cl.tfd);
+	free(cl.c);
+	return code;
+}
