@@ -1,0 +1,398 @@
+#include "diag.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "util.h"
+
+/* The kernel builds dump skbs of at most 32 KiB (netlink_recvmsg() caps max_recvmsg_len),
+ * so one buffer of 64 KiB always holds a whole datagram and no MSG_PEEK pass is needed. */
+#define DIAG_RECV_BUF (64 * 1024)
+
+struct diag {
+	struct nl_sock *sk;
+	struct nl_msg *req[2]; /* prebuilt dump requests: [0] IPv4, [1] IPv6 (NULL: not asked) */
+	struct diag_sock *socks;
+	size_t n, cap;
+	int err; /* first error seen by the callback during one dump */
+};
+
+static int nlerr_to_errno(int e)
+{
+	switch (e < 0 ? -e : e) {
+	case 0: return 0;
+	case NLE_INTR: return -EINTR;
+	case NLE_BAD_SOCK: return -EBADF;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_EXIST: return -EEXIST;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_RANGE: return -ERANGE;
+	case NLE_MSGSIZE: return -EMSGSIZE;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_MSG_TRUNC: return -EMSGSIZE;
+	case NLE_BUSY: return -EBUSY;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_PERM: return -EPERM;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_DUMP_INTR: return -EINTR;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	default: return -EIO;
+	}
+}
+
+static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
+{
+	memset(dst, 0, 16);
+	memcpy(dst, src, family == AF_INET ? 4 : 16);
+}
+
+static int diag_parse_cb(struct nl_msg *msg, void *arg)
+{
+	struct diag *d = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const struct inet_diag_msg *r;
+	struct diag_sock *s;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return NL_SKIP;
+	if (nlmsg_datalen(nlh) < (int)sizeof(*r)) {
+		if (!d->err)
+			d->err = -EPROTO;
+		return NL_SKIP;
+	}
+	r = nlmsg_data(nlh);
+	if (r->idiag_family != AF_INET && r->idiag_family != AF_INET6)
+		return NL_SKIP;
+	if (d->n == d->cap) {
+		/* Grows only when a dump is larger than any before: amortised, not per dump.
+		 * On failure, skip the rest but read the dump to its end so the socket stays
+		 * in step. */
+		size_t cap = d->cap ? d->cap * 2 : 256;
+		struct diag_sock *p = realloc(d->socks, cap * sizeof(*p));
+		if (!p) {
+			if (!d->err)
+				d->err = -ENOMEM;
+			return NL_SKIP;
+		}
+		d->socks = p;
+		d->cap = cap;
+	}
+	s = &d->socks[d->n++];
+	memset(&s->tuple, 0, sizeof(s->tuple));
+	s->tuple.family = r->idiag_family;
+	s->tuple.lport = ntohs(r->id.idiag_sport);
+	s->tuple.rport = ntohs(r->id.idiag_dport);
+	copy_addr(s->tuple.laddr, r->id.idiag_src, r->idiag_family);
+	copy_addr(s->tuple.raddr, r->id.idiag_dst, r->idiag_family);
+	s->state = r->idiag_state;
+	s->timer = r->idiag_timer;
+	s->retrans = r->idiag_retrans;
+	s->expires_ms = r->idiag_expires;
+	s->cookie = (uint64_t)r->id.idiag_cookie[0] | (uint64_t)r->id.idiag_cookie[1] << 32;
+	s->uid = r->idiag_uid;
+	s->inode = r->idiag_inode;
+	s->ifindex = r->id.idiag_if;
+	return NL_OK;
+}
+
+int diag_open(int netns_fd, struct diag **out)
+{
+	struct diag *d = NULL;
+	int self = -1, ret, back;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	if (netns_fd >= 0) {
+		/* setns() moves only this thread; the socket keeps the namespace it was made in. */
+		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (self < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (setns(netns_fd, CLONE_NEWNET) < 0) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	ret = -ENOMEM;
+	d->sk = nl_socket_alloc();
+	if (d->sk) {
+		ret = nlerr_to_errno(nl_connect(d->sk, NETLINK_SOCK_DIAG));
+		if (!ret) {
+			nl_socket_disable_auto_ack(d->sk);
+			nl_socket_disable_msg_peek(d->sk);
+			nl_socket_set_msg_buf_size(d->sk, DIAG_RECV_BUF);
+			nl_socket_modify_cb(d->sk, NL_CB_VALID, NL_CB_CUSTOM, diag_parse_cb, d);
+		}
+	}
+	if (self >= 0 && setns(self, CLONE_NEWNET) < 0) {
+		back = -errno;
+		ret = ret ? ret : back;
+	}
+	if (!ret) {
+		struct diag_filter f = { 0 };
+		ret = diag_set_filter(d, &f);
+	}
+out:
+	if (self >= 0)
+		close(self);
+	if (ret) {
+		diag_close(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
+void diag_close(struct diag *d)
+{
+	if (!d)
+		return;
+	nlmsg_free(d->req[0]);
+	nlmsg_free(d->req[1]);
+	nl_socket_free(d->sk);
+	free(d->socks);
+	free(d);
+}
+
+/* Appends one port comparison to bytecode: cond(port) true jumps to the next op (or, for
+ * "either", straight to the end: accept); false jumps to the next op (either) or past the
+ * end: reject (inet_diag_bc_run(): the program accepts iff it ends with len == 0). */
+static size_t bc_port(struct inet_diag_bc_op *ops, size_t at, size_t total_ops, int code,
+		      uint16_t port, int either, int last)
+{
+	size_t left = (total_ops - at) * sizeof(*ops); /* bytes from this op to the end */
+
+	ops[at].code = (uint8_t)code;
+	if (either && !last) {
+		ops[at].yes = (uint16_t)left;     /* match: done, accept */
+		ops[at].no = 2 * sizeof(*ops);    /* try the next comparison */
+	} else {
+		ops[at].yes = 2 * sizeof(*ops);   /* match: go on (or reach the end: accept) */
+		ops[at].no = (uint16_t)(left + 4); /* past the end: reject */
+	}
+	ops[at + 1].code = 0;
+	ops[at + 1].yes = 0;
+	ops[at + 1].no = port; /* the port operand travels in .no (valid_port_comparison()) */
+	return at + 2;
+}
+
+static struct nl_msg *build_req(int family, const struct diag_filter *f)
+{
+	struct inet_diag_req_v2 req;
+	struct inet_diag_bc_op ops[4];
+	size_t nops = 0, total;
+	struct nl_msg *msg;
+
+	memset(&req, 0, sizeof(req));
+	req.sdiag_family = (uint8_t)family;
+	req.sdiag_protocol = IPPROTO_TCP;
+	req.idiag_states = f->states ? f->states : DIAG_TRACKED_STATES;
+
+	msg = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+	if (!msg)
+		return NULL;
+	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0)
+		goto fail;
+	if (f->either_port && f->lport) {
+		total = 4;
+		nops = bc_port(ops, nops, total, INET_DIAG_BC_S_EQ, f->lport, 1, 0);
+		nops = bc_port(ops, nops, total, INET_DIAG_BC_D_EQ, f->lport, 1, 1);
+	} else {
+		total = (f->lport ? 2 : 0) + (f->rport ? 2 : 0);
+		if (f->lport)
+			nops = bc_port(ops, nops, total, INET_DIAG_BC_S_EQ, f->lport, 0, 0);
+		if (f->rport)
+			nops = bc_port(ops, nops, total, INET_DIAG_BC_D_EQ, f->rport, 0, 0);
+	}
+	if (nops && nla_put(msg, INET_DIAG_REQ_BYTECODE, (int)(nops * sizeof(ops[0])), ops) < 0)
+		goto fail;
+	return msg;
+fail:
+	nlmsg_free(msg);
+	return NULL;
+}
+
+int diag_set_filter(struct diag *d, const struct diag_filter *f)
+{
+	unsigned fam = f->families ? f->families : DIAG_F_IPV4 | DIAG_F_IPV6;
+	struct nl_msg *req[2] = { NULL, NULL };
+
+	if ((fam & ~(DIAG_F_IPV4 | DIAG_F_IPV6)) || (f->either_port && f->rport) ||
+	    (f->states & ~((1u << DIAG_NSTATES) - 1)))
+		return -EINVAL;
+	if (fam & DIAG_F_IPV4)
+		req[0] = build_req(AF_INET, f);
+	if (fam & DIAG_F_IPV6)
+		req[1] = build_req(AF_INET6, f);
+	if (((fam & DIAG_F_IPV4) && !req[0]) || ((fam & DIAG_F_IPV6) && !req[1])) {
+		nlmsg_free(req[0]);
+		nlmsg_free(req[1]);
+		return -ENOMEM;
+	}
+	nlmsg_free(d->req[0]);
+	nlmsg_free(d->req[1]);
+	d->req[0] = req[0];
+	d->req[1] = req[1];
+	return 0;
+}
+
+int diag_dump(struct diag *d, const struct diag_sock **socks, size_t *n)
+{
+	int i, ret = 0;
+
+	d->n = 0;
+	d->err = 0;
+	for (i = 0; i < 2 && !ret; i++) {
+		struct nlmsghdr *h;
+
+		if (!d->req[i])
+			continue;
+		/* The request is reused: let nl_send_auto() stamp a fresh sequence number. */
+		h = nlmsg_hdr(d->req[i]);
+		h->nlmsg_seq = NL_AUTO_SEQ;
+		h->nlmsg_pid = NL_AUTO_PORT;
+		ret = nl_send_auto(d->sk, d->req[i]);
+		if (ret < 0) {
+			ret = nlerr_to_errno(ret);
+			break;
+		}
+		ret = nlerr_to_errno(nl_recvmsgs_default(d->sk));
+	}
+	if (!ret)
+		ret = d->err;
+	*socks = d->socks;
+	*n = ret ? 0 : d->n;
+	return ret;
+}
+
+int diag_destroy_matching(struct diag *d, const struct diag_filter *f, size_t *destroyed)
+{
+	const struct diag_sock *socks;
+	size_t n, i;
+	int ret;
+
+	*destroyed = 0;
+	ret = diag_set_filter(d, f);
+	if (ret)
+		return ret;
+	ret = diag_dump(d, &socks, &n);
+	if (ret || !n)
+		return ret;
+	/* The acks below are NLMSG_ERROR messages: they never reach diag_parse_cb(), so the
+	 * dumped records stay intact while we walk them. */
+	for (i = 0; i < n; i++) {
+		const struct diag_sock *s = &socks[i];
+		struct inet_diag_req_v2 req;
+		struct nl_msg *msg;
+		int r;
+
+		memset(&req, 0, sizeof(req));
+		req.sdiag_family = s->tuple.family;
+		req.sdiag_protocol = IPPROTO_TCP;
+		req.idiag_states = DIAG_TRACKED_STATES; /* unused by the exact lookup */
+		req.id.idiag_sport = htons(s->tuple.lport);
+		req.id.idiag_dport = htons(s->tuple.rport);
+		memcpy(req.id.idiag_src, s->tuple.laddr, 16);
+		memcpy(req.id.idiag_dst, s->tuple.raddr, 16);
+		req.id.idiag_if = s->ifindex;
+		req.id.idiag_cookie[0] = (uint32_t)s->cookie;
+		req.id.idiag_cookie[1] = (uint32_t)(s->cookie >> 32);
+		msg = nlmsg_alloc_simple(SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK);
+		if (!msg || nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0) {
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+		r = nl_send_auto(d->sk, msg);
+		nlmsg_free(msg);
+		if (r < 0)
+			return nlerr_to_errno(r);
+		r = nlerr_to_errno(nl_wait_for_ack(d->sk));
+		if (r == -ENOENT)
+			continue; /* gone between the dump and the request */
+		if (r)
+			return r;
+		(*destroyed)++;
+	}
+	return 0;
+}
+
+static const char *const state_names[DIAG_NSTATES] = {
+	[DIAG_ESTABLISHED] = "ESTABLISHED", [DIAG_SYN_SENT] = "SYN_SENT",
+	[DIAG_SYN_RECV] = "SYN_RECV",       [DIAG_FIN_WAIT1] = "FIN_WAIT1",
+	[DIAG_FIN_WAIT2] = "FIN_WAIT2",     [DIAG_TIME_WAIT] = "TIME_WAIT",
+	[DIAG_CLOSE] = "CLOSE",             [DIAG_CLOSE_WAIT] = "CLOSE_WAIT",
+	[DIAG_LAST_ACK] = "LAST_ACK",       [DIAG_LISTEN] = "LISTEN",
+	[DIAG_CLOSING] = "CLOSING",
+};
+
+const char *diag_state_name(int state)
+{
+	if (state <= 0 || state >= DIAG_NSTATES || !state_names[state])
+		return "?";
+	return state_names[state];
+}
+
+/* Compares ignoring case and the characters '-' and '_' ("fin-wait-2" == "FIN_WAIT2"). */
+static int name_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-' || *a == '_')
+			a++;
+		while (*b == '-' || *b == '_')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+int diag_state_parse(const char *name)
+{
+	int i;
+
+	if (!name)
+		return -EINVAL;
+	for (i = 1; i < DIAG_NSTATES; i++)
+		if (state_names[i] && name_eq(name, state_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+char *diag_tuple_format_end(const struct diag_tuple *t, int remote, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	const uint8_t *addr = remote ? t->raddr : t->laddr;
+	unsigned port = remote ? t->rport : t->lport;
+
+	if (!inet_ntop(t->family, addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (t->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		snprintf(buf, len, "%s:%u", a, port);
+	return buf;
+}

@@ -1,0 +1,1 @@
+fw_unit_test(test_timeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_timeline.c LIBS fwdiag)
