@@ -1,0 +1,78 @@
+/* model: the expectation model. Owns the prediction of how long the server's socket stays
+ * in FIN_WAIT2 for a cell's settings (the rules of ../shared/KERNEL.md, cited to the kernel
+ * functions behind them), the timer wheel's lateness L(T), the [expect] override, and the
+ * pass/fail comparison of a measured lifetime with an expected one. Pure.
+ *
+ * Assumptions about the endpoints, which the model cannot see: the server closes (or
+ * shuts down) first, after its response; a raw-mode server answers on accept without
+ * waiting for a request, an http-mode one waits for the request; a client that faults
+ * after-connect in http mode never sends it, and the server is assumed not to close
+ * before the limit. */
+#ifndef FINWAIT_MODEL_H
+#define FINWAIT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+/* What the model needs to know about the machine. */
+struct model_env {
+	int hz;			/* CONFIG_HZ (the orchestrator detects it) */
+	int64_t rto_ns;		/* server socket's RTO: 200 ms on a veth lab (TCP_RTO_MIN) */
+	int64_t latency_ns;	/* allowance for timer-softirq and wake-up latency, added
+				 * once to every upper bound */
+};
+
+/* Fills env with hz and the defaults: rto 200 ms, latency 10 ms. */
+void model_env_default(struct model_env *env, int hz);
+
+enum pred_kind {
+	PRED_NONE,	/* no timer-driven FIN_WAIT2: absent, or shorter than max_ns */
+	PRED_RANGE,	/* a lifetime in [min_ns, max_ns] */
+	PRED_FOREVER,	/* still in FIN_WAIT2 at the limit */
+};
+
+struct prediction {
+	enum pred_kind kind;
+	int64_t min_ns, max_ns;	/* PRED_RANGE; PRED_NONE: 0 and the "tiny" bound */
+	char reason[256];	/* one line: the rule that applies, and the timer slack */
+};
+
+/* Worst-case lateness L(T) of a kernel timer of length timeout_ns on a HZ kernel
+ * (kernel/time/timer.c: calc_wheel_index rounds up to its level's granularity). */
+int64_t model_timer_late(int64_t timeout_ns, int hz);
+
+/* The kernel's 3.5 x RTO floor of tcp_fin_time(), in ns (computed in jiffies as the
+ * kernel does: (rto << 2) - (rto >> 1)). */
+int64_t model_rto_floor(const struct model_env *env);
+
+/* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored).
+ * Returns 0, or -EINVAL for a bad env (hz <= 0). */
+int model_predict(const struct scenario *cell, const struct model_env *env,
+		  struct prediction *out);
+
+/* The cell's expectation: model_predict for "model", else what [expect] says
+ * (forever, none, 0..DUR, MIN..MAX). Returns 0 or -EINVAL. */
+int model_expect(const struct scenario *cell, const struct model_env *env,
+		 struct prediction *out);
+
+enum meas_kind {
+	MEAS_ABSENT,	/* never seen in FIN_WAIT2 */
+	MEAS_RANGE,	/* lifetime in [min_ns, max_ns], sampling error included */
+	MEAS_OPEN,	/* still in FIN_WAIT2 at the end: lifetime >= min_ns */
+};
+
+struct measured {
+	enum meas_kind kind;
+	int64_t min_ns, max_ns;
+};
+
+/* Interval arithmetic: passes when the measured interval meets the expected one (an
+ * absent FIN_WAIT2 counts as lifetime 0; PRED_FOREVER needs MEAS_OPEN). Writes a one-line
+ * explanation to why (may be NULL). Returns true for pass. */
+bool model_check(const struct prediction *p, const struct measured *m, char *why,
+		 size_t len);
+
+#endif

@@ -1,0 +1,120 @@
+/* report: the results of a run, as the orchestrator fills them, and their writers: the
+ * table on stdout, JSON (json-c), JUnit XML and CSV. Owns the result structs (neutral:
+ * they do not depend on the sampler's types) and the FIN_WAIT2 statistics. Pure.
+ *
+ * All strings are borrowed: the caller keeps them alive while writing. Times are ns in the
+ * structs (relative to the cell's start) and seconds in the files.
+ *
+ * JSON (keys of DESIGN.md):
+ *   {"finwait": VERSION, "kernel": "...", "hz": N, "cells": [ {
+ *     "name": "...", "params": {"key": "value", ...},
+ *     "connections": [ {"local": "addr:port", "remote": "addr:port", "states": [
+ *        {"state": "FIN_WAIT2", "entered": [lo, hi], "left": [lo, hi] | null,
+ *         "lifetime": {"min": s, "max": s | null}} ] } ],
+ *     "fin_wait2": {"count": n, "min": s, "p50": s, "p99": s, "max": s, "forever": n},
+ *     "expect": {"min": s | null, "max": s | null, "why": "..."},
+ *     "verdict": "pass" | "fail" | "skip" } ] }
+ * - "entered"/"left" are [lo, hi]: the transition happened between two samples.
+ * - A state still held at the end has "left": null and lifetime "max": null (it lasted at
+ *   least "min": at the limit, "forever").
+ * - "fin_wait2": count = connections seen in FIN_WAIT2 (ended or not), forever = those
+ *   still in it at the end; min/p50/p99/max (nearest rank) are over the ended ones'
+ *   lifetime midpoints, null when none ended.
+ * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
+ *   largest FIN_WAIT2 still counted as none}.
+ * A cell with an error message gets "error": "..." too. */
+#ifndef FINWAIT_REPORT_H
+#define FINWAIT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model.h"
+
+struct report_state {
+	const char *state;		/* "FIN_WAIT2", "TIME_WAIT", ... */
+	int64_t entered_lo_ns, entered_hi_ns;
+	bool open;			/* still in this state at the end */
+	int64_t left_lo_ns, left_hi_ns;	/* unless open */
+	int64_t life_min_ns, life_max_ns;	/* life_max_ns unused when open */
+};
+
+struct report_conn {
+	const char *local;		/* "198.18.0.1:8080", "[fd46:696e::1]:8080" */
+	const char *remote;
+	const struct report_state *states;
+	size_t n_states;
+};
+
+struct report_param {
+	const char *key;
+	const char *value;
+};
+
+struct report_fw2 {
+	size_t count;			/* connections seen in FIN_WAIT2 */
+	size_t forever;			/* ... still in it at the end */
+	size_t ended;			/* count - forever: the ones the stats cover */
+	int64_t min_ns, p50_ns, p99_ns, max_ns;	/* over the ended lifetimes' midpoints */
+};
+
+enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
+
+struct report_cell {
+	const char *name;
+	const struct report_param *params;
+	size_t n_params;
+	const struct report_conn *conns;
+	size_t n_conns;
+	struct report_fw2 fw2;		/* report_fw2_stats fills it from conns */
+	struct prediction expect;
+	int64_t limit_ns;		/* the cell's limit: "forever" means >= this */
+	int64_t elapsed_ns;		/* wall time the cell took */
+	enum report_verdict verdict;
+	const char *error;		/* why it failed or was skipped, NULL if none */
+};
+
+struct report {
+	const char *version;		/* FINWAIT_VERSION */
+	const char *kernel;		/* uname -r */
+	int hz;
+	int64_t elapsed_ns;		/* the whole run */
+	const struct report_cell *cells;
+	size_t n_cells;
+};
+
+/* Computes a cell's FIN_WAIT2 statistics from its connections' FIN_WAIT2 states.
+ * Returns 0 or -ENOMEM. */
+int report_fw2_stats(const struct report_conn *conns, size_t n, struct report_fw2 *out);
+
+/* "pass", "fail", "skip". */
+const char *report_verdict_name(enum report_verdict v);
+
+/* Counts of each verdict. */
+void report_count(const struct report *r, size_t *passed, size_t *failed, size_t *skipped);
+
+/* Human table: a row per cell (name with parameters, FIN_WAIT2 p50/max and count,
+ * expectation, verdict) with the reason below it, then the summary line ending in
+ * "N passed, N failed". Fits 100 columns. Returns 0 or -EIO. */
+int report_write_table(const struct report *r, FILE *f);
+
+/* The summary line alone (no newline) into buf; returns buf. */
+char *report_summary(const struct report *r, char *buf, size_t len);
+
+/* JSON as documented above, pretty-printed, ending in a newline. Returns 0, -ENOMEM or
+ * -EIO. */
+int report_write_json(const struct report *r, FILE *f);
+
+/* JUnit XML: one testsuite, one testcase per cell (classname finwait.SCENARIO), a
+ * <failure> with the reason for failed cells, <skipped> for skipped ones. Returns 0 or
+ * -EIO. */
+int report_write_junit(const struct report *r, FILE *f);
+
+/* CSV (RFC 4180) of the raw timeline: a header, then a row per connection and state:
+ * cell,local,remote,state,entered_lo,entered_hi,left_lo,left_hi,lifetime_min,lifetime_max
+ * with seconds; left and lifetime_max empty for a state still held. Returns 0 or -EIO. */
+int report_write_csv(const struct report *r, FILE *f);
+
+#endif
