@@ -1,2 +1,2 @@
 fw_unit_test(test_external SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_external.c
-  ${CMAKE_SOURCE_DIR}/harness/external.c LIBS fwutil)
+ LIBS fwrun)

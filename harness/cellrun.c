@@ -1,0 +1,738 @@
+#include "cellrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "external.h"
+#include "proc.h"
+#include "sampler.h"
+#include "status.h"
+#include "util.h"
+
+/* How long a server may take to listen, and a client to connect when it is not told to
+ * wait for anything slow: generous, since they are events, not sleeps. */
+#define READY_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define DEFAULT_COMMAND_PORT 8080
+
+/* A status pipe being read line by line (non-blocking). */
+struct evpipe {
+	int fd;
+	bool eof;
+	size_t len;
+	char buf[4 * STATUS_LINE_MAX];
+};
+
+struct ctx {
+	const struct cellrun_env *env;
+	const struct scenario *sc;
+	struct cell_outcome *out;
+	struct cell *cell;
+	struct proc server, client;
+	struct evpipe spipe, cpipe;
+	struct sampler *sampler;
+	char *dir;		/* external server's folder */
+	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */
+	int port;
+	bool listening;
+	bool point;
+	bool client_exited;
+};
+
+static void fail(struct ctx *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(struct ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->out->rc)
+		return; /* keep the first error */
+	c->out->rc = rc ? rc : -EIO;
+	va_start(ap, fmt);
+	vsnprintf(c->out->err, sizeof(c->out->err), fmt, ap);
+	va_end(ap);
+}
+
+static bool stopping(const struct ctx *c)
+{
+	return c->env->stop && atomic_load(c->env->stop);
+}
+
+static void evpipe_init(struct evpipe *p)
+{
+	p->fd = -1;
+	p->eof = true;
+	p->len = 0;
+}
+
+/* Reads what is available; returns false at EOF or error. */
+static void evpipe_fill(struct evpipe *p)
+{
+	while (!p->eof && p->len < sizeof(p->buf)) {
+		ssize_t r = read(p->fd, p->buf + p->len, sizeof(p->buf) - p->len);
+
+		if (r > 0) {
+			p->len += (size_t)r;
+		} else if (r == 0) {
+			p->eof = true;
+		} else if (errno == EINTR) {
+			continue;
+		} else {
+			if (errno != EAGAIN)
+				p->eof = true;
+			break;
+		}
+	}
+}
+
+/* Pops one complete line into ev. Returns 1, or 0 when no complete line is buffered. A
+ * line that does not parse is skipped. */
+static int evpipe_next(struct evpipe *p, struct status_event *ev)
+{
+	for (;;) {
+		char *nl = memchr(p->buf, '\n', p->len);
+		size_t n;
+		int r;
+
+		if (!nl) {
+			if (p->len == sizeof(p->buf))
+				p->len = 0; /* a line longer than the protocol allows: drop it */
+			return 0;
+		}
+		*nl = '\0';
+		n = (size_t)(nl - p->buf) + 1;
+		r = status_parse(p->buf, ev);
+		memmove(p->buf, p->buf + n, p->len - n);
+		p->len -= n;
+		if (!r)
+			return 1;
+	}
+}
+
+static int pipe_for_child(struct evpipe *p, int *child_end)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/* The child's end must block: it writes whole lines and may outpace us. */
+	if (fcntl(fds[1], F_SETFL, 0) < 0) {
+		int e = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return e;
+	}
+	p->fd = fds[0];
+	p->eof = false;
+	p->len = 0;
+	*child_end = fds[1];
+	return 0;
+}
+
+static void on_server_line(struct ctx *c, const struct status_event *ev)
+{
+	long long v;
+	const char *s;
+
+	switch (ev->type) {
+	case STATUS_LISTENING:
+		if (!status_get_long(ev, "port", &v))
+			c->port = (int)v;
+		c->listening = true;
+		break;
+	case STATUS_OPTS:
+		if (!c->out->server_opts[0]) {
+			size_t off = 0;
+
+			for (int i = 0; i < ev->nkeys && off < sizeof(c->out->server_opts); i++) {
+				if (!strcmp(ev->key[i], "id"))
+					continue;
+				off += (size_t)snprintf(c->out->server_opts + off,
+							sizeof(c->out->server_opts) - off,
+							"%s%s=%s", off ? " " : "", ev->key[i],
+							ev->val[i]);
+			}
+		}
+		break;
+	case STATUS_LIMIT:
+		fail(c, -EMFILE, "finwait-server: descriptor limit too low (nofile=%s, wanted %s)",
+		     status_get(ev, "nofile") ?: "?", status_get(ev, "wanted") ?: "?");
+		break;
+	case STATUS_ERROR:
+		/* Errors on single connections after the fault (a keepalive's ETIMEDOUT, a
+		 * reset) are the kernel doing its job, not a harness failure. */
+		if (!c->point && (s = status_get(ev, "op")) && strcmp(s, "read") && strcmp(s, "write"))
+			fail(c, -EIO, "finwait-server: %s failed: %s", s,
+			     status_get(ev, "msg") ?: "?");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_client_line(struct ctx *c, const struct status_event *ev)
+{
+	long long v;
+
+	switch (ev->type) {
+	case STATUS_POINT:
+		c->point = true;
+		c->out->t_point = ev->t;
+		if (!status_get_long(ev, "n", &v))
+			c->out->connected = (long)v;
+		if (!status_get_long(ev, "failed", &v))
+			c->out->failed = (long)v;
+		break;
+	case STATUS_LIMIT:
+		fail(c, -EMFILE, "finwait-client: descriptor limit too low (nofile=%s, wanted %s)",
+		     status_get(ev, "nofile") ?: "?", status_get(ev, "wanted") ?: "?");
+		break;
+	case STATUS_ERROR:
+		if (!c->point && !status_get(ev, "id"))
+			fail(c, -EIO, "finwait-client: %s failed: %s", status_get(ev, "op") ?: "?",
+			     status_get(ev, "msg") ?: "?");
+		break;
+	case STATUS_EXIT:
+		c->client_exited = true;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Waits up to timeout_ms for status lines from either child and handles them. */
+static void pump(struct ctx *c, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = c->spipe.eof ? -1 : c->spipe.fd, .events = POLLIN },
+		{ .fd = c->cpipe.eof ? -1 : c->cpipe.fd, .events = POLLIN },
+	};
+	struct status_event ev;
+
+	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+		return;
+	if (pfd[0].revents) {
+		evpipe_fill(&c->spipe);
+		while (evpipe_next(&c->spipe, &ev))
+			on_server_line(c, &ev);
+	}
+	if (pfd[1].revents) {
+		evpipe_fill(&c->cpipe);
+		while (evpipe_next(&c->cpipe, &ev))
+			on_client_line(c, &ev);
+	}
+}
+
+static int ms_until(int64_t deadline, int cap_ms)
+{
+	int64_t left = deadline - mono_ns();
+
+	if (left <= 0)
+		return 0;
+	left = (left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+	return left < cap_ms ? (int)left : cap_ms;
+}
+
+/* A child that exited before its job was done. */
+static bool child_died(struct proc *p, const char *what, struct ctx *c)
+{
+	int status;
+
+	if (!p->pid || proc_wait(p, 0, &status))
+		return false;
+	if (WIFSIGNALED(status))
+		fail(c, -ECHILD, "%s died of signal %d", what, WTERMSIG(status));
+	else
+		fail(c, -ECHILD, "%s exited with status %d", what, WEXITSTATUS(status));
+	return true;
+}
+
+static const char *server_addr_port(struct ctx *c, char *buf, size_t len)
+{
+	if (c->sc->family == SCEN_IPV6)
+		snprintf(buf, len, "[%s]:%d", c->addr, c->port);
+	else
+		snprintf(buf, len, "%s:%d", c->addr, c->port);
+	return buf;
+}
+
+static int spawn_with_pipe(struct ctx *c, struct proc *p, struct evpipe *ep, int ns,
+			   char **argv)
+{
+	struct proc_io io = { PROC_DEVNULL, PROC_DEVNULL, PROC_INHERIT, -1, 3 };
+	int child_end = -1, ret;
+
+	(void)c;
+	if ((ret = pipe_for_child(ep, &child_end)))
+		return ret;
+	io.extra_fd = child_end;
+	ret = proc_spawn(p, ns, argv, &io);
+	close(child_end);
+	return ret;
+}
+
+static int start_builtin_server(struct ctx *c)
+{
+	const struct scen_server *s = &c->sc->server;
+	char listen[80], close_style[32], after[32], idle[16], intvl[16], cnt[16], l2[16];
+	char ut[32], maxc[24];
+	char *argv[40];
+	int n = 0, ret;
+	int64_t deadline;
+
+	c->port = s->has & HAS_PORT ? s->port : 0;
+	server_addr_port(c, listen, sizeof(listen));
+	if (s->close == SCEN_CLOSE_LINGER)
+		snprintf(close_style, sizeof(close_style), "linger:%ds", s->linger_s);
+	else
+		snprintf(close_style, sizeof(close_style), "%s", scen_close_name(s->close));
+	argv[n++] = (char *)c->env->server_bin;
+	argv[n++] = "--listen";
+	argv[n++] = listen;
+	argv[n++] = "--mode";
+	argv[n++] = (char *)scen_mode_name(s->mode);
+	argv[n++] = "--close";
+	argv[n++] = close_style;
+	argv[n++] = "--close-after";
+	argv[n++] = dur_format(s->close_after_ns, after, sizeof(after));
+	argv[n++] = "--keepalive";
+	argv[n++] = s->keepalive ? "on" : "off";
+	if (s->has & HAS_KEEPIDLE) {
+		snprintf(idle, sizeof(idle), "%d", s->keepidle_s);
+		argv[n++] = "--keepidle";
+		argv[n++] = idle;
+	}
+	if (s->has & HAS_KEEPINTVL) {
+		snprintf(intvl, sizeof(intvl), "%d", s->keepintvl_s);
+		argv[n++] = "--keepintvl";
+		argv[n++] = intvl;
+	}
+	if (s->has & HAS_KEEPCNT) {
+		snprintf(cnt, sizeof(cnt), "%d", s->keepcnt);
+		argv[n++] = "--keepcnt";
+		argv[n++] = cnt;
+	}
+	if (s->has & HAS_LINGER2) {
+		snprintf(l2, sizeof(l2), "%d", s->linger2_s);
+		argv[n++] = "--linger2";
+		argv[n++] = l2;
+	}
+	if (s->has & HAS_USER_TIMEOUT) {
+		argv[n++] = "--user-timeout";
+		argv[n++] = dur_format(s->user_timeout_ns, ut, sizeof(ut));
+	}
+	snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
+	argv[n++] = "--max-conns";
+	argv[n++] = maxc;
+	argv[n++] = "--status-fd";
+	argv[n++] = "3";
+	argv[n] = NULL;
+
+	ret = spawn_with_pipe(c, &c->server, &c->spipe, cell_netns(c->cell, CELL_SERVER), argv);
+	if (ret) {
+		fail(c, ret, "cannot start %s: %s", c->env->server_bin, strerror(-ret));
+		return ret;
+	}
+	deadline = mono_ns() + READY_TIMEOUT_NS;
+	while (!c->listening && !c->out->rc && !stopping(c)) {
+		if (mono_ns() >= deadline) {
+			fail(c, -ETIMEDOUT, "finwait-server did not listen within 10 s");
+			break;
+		}
+		pump(c, ms_until(deadline, 50));
+		if (!c->listening && c->spipe.eof && child_died(&c->server, "finwait-server", c))
+			break;
+	}
+	return c->out->rc;
+}
+
+/* An external server is ready when its listening socket shows in sock_diag. */
+static int start_command_server(struct ctx *c)
+{
+	const struct scen_server *s = &c->sc->server;
+	char port[16], tmpl[4096], *cfg = NULL, **argv = NULL;
+	struct ext_vars v = { c->addr, port, NULL };
+	struct diag_filter f = { 0 };
+	struct diag *d = NULL;
+	int64_t deadline;
+	int ret;
+
+	c->port = s->has & HAS_PORT ? s->port : DEFAULT_COMMAND_PORT;
+	snprintf(port, sizeof(port), "%d", c->port);
+	if (s->config) {
+		if (s->config[0] == '/')
+			snprintf(tmpl, sizeof(tmpl), "%s", s->config);
+		else
+			snprintf(tmpl, sizeof(tmpl), "%s/%s", c->sc->dir, s->config);
+		cfg = tmpl;
+	}
+	if ((ret = ext_prepare_dir(cfg, &v, &c->dir))) {
+		fail(c, ret, "cannot prepare the server's folder%s%s: %s", cfg ? " from " : "",
+		     cfg ? cfg : "", strerror(-ret));
+		return ret;
+	}
+	v.dir = c->dir;
+	if ((ret = ext_split(s->command, &v, &argv))) {
+		fail(c, ret, "bad server command '%s'", s->command);
+		return ret;
+	}
+	{
+		struct proc_io io = { PROC_DEVNULL, PROC_DEVNULL, PROC_INHERIT, -1, 3 };
+
+		ret = proc_spawn(&c->server, cell_netns(c->cell, CELL_SERVER), argv, &io);
+	}
+	if (ret) {
+		fail(c, ret, "cannot start '%s': %s", argv[0], strerror(-ret));
+		goto out;
+	}
+	if ((ret = diag_open(cell_netns(c->cell, CELL_SERVER), &d))) {
+		fail(c, ret, "sock_diag: %s", strerror(-ret));
+		goto out;
+	}
+	f.families = c->sc->family == SCEN_IPV6 ? DIAG_F_IPV6 : DIAG_F_IPV4;
+	f.states = DIAG_MASK(DIAG_LISTEN);
+	f.lport = (uint16_t)c->port;
+	if ((ret = diag_set_filter(d, &f))) {
+		fail(c, ret, "sock_diag filter: %s", strerror(-ret));
+		goto out;
+	}
+	deadline = mono_ns() + READY_TIMEOUT_NS;
+	while (!stopping(c)) {
+		const struct diag_sock *socks;
+		size_t n = 0;
+
+		if ((ret = diag_dump(d, &socks, &n))) {
+			fail(c, ret, "sock_diag dump: %s", strerror(-ret));
+			goto out;
+		}
+		if (n) {
+			c->listening = true;
+			break;
+		}
+		if (child_died(&c->server, argv[0], c)) {
+			ret = c->out->rc;
+			goto out;
+		}
+		if (mono_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			fail(c, ret, "'%s' did not listen on port %d within 10 s", argv[0], c->port);
+			goto out;
+		}
+		/* Polling sock_diag is the only event for "listening"; at the sampling
+		 * interval it costs microseconds. */
+		struct timespec ts = { 0, c->sc->interval_ns };
+		nanosleep(&ts, NULL);
+	}
+	ret = 0;
+out:
+	diag_close(d);
+	ext_argv_free(argv);
+	return ret;
+}
+
+static int start_sampler(struct ctx *c)
+{
+	struct sampler_conf conf = {
+		.netns_fd = cell_netns(c->cell, CELL_SERVER),
+		.filter = { .families = c->sc->family == SCEN_IPV6 ? DIAG_F_IPV6 : DIAG_F_IPV4,
+			    .states = DIAG_TRACKED_STATES },
+		.port = (uint16_t)c->port,
+		.role = SAMPLER_SERVER,
+		.interval_ns = c->sc->interval_ns,
+	};
+	int ret = sampler_start(&conf, &c->sampler);
+
+	if (ret)
+		fail(c, ret, "cannot start the sampler: %s", strerror(-ret));
+	return ret;
+}
+
+static int start_client(struct ctx *c)
+{
+	const struct scenario *sc = c->sc;
+	char connect[80], n[24], timeout[32];
+	const char *fault;
+	char *argv[24];
+	int i = 0, ret;
+
+	switch (sc->client.fault) {
+	case SCEN_FAULT_VANISH:
+	case SCEN_FAULT_REBOOT:
+		fault = "wait"; /* the orchestrator acts at the point */
+		break;
+	default:
+		fault = scen_fault_name(sc->client.fault);
+	}
+	server_addr_port(c, connect, sizeof(connect));
+	snprintf(n, sizeof(n), "%ld", sc->connections);
+	argv[i++] = (char *)c->env->client_bin;
+	argv[i++] = "--connect";
+	argv[i++] = connect;
+	argv[i++] = "--connections";
+	argv[i++] = n;
+	argv[i++] = "--mode";
+	argv[i++] = (char *)scen_mode_name(sc->client.mode);
+	argv[i++] = "--at";
+	argv[i++] = (char *)scen_at_name(sc->client.at);
+	argv[i++] = "--fault";
+	argv[i++] = (char *)fault;
+	argv[i++] = "--timeout";
+	argv[i++] = dur_format(sc->limit_ns, timeout, sizeof(timeout));
+	argv[i++] = "--status-fd";
+	argv[i++] = "3";
+	argv[i] = NULL;
+	ret = spawn_with_pipe(c, &c->client, &c->cpipe, cell_netns(c->cell, CELL_CLIENT), argv);
+	if (ret)
+		fail(c, ret, "cannot start %s: %s", c->env->client_bin, strerror(-ret));
+	return ret;
+}
+
+/* reboot: the client host goes away and comes back without its connections' state, so
+ * the server's next segment meets a reset. The link is down while the client dies and
+ * its sockets are destroyed, so neither its FIN nor the RSTs of SOCK_DESTROY get out. */
+static int do_reboot(struct ctx *c)
+{
+	struct diag_filter f = { 0 };
+	struct diag *d = NULL;
+	size_t destroyed = 0;
+	int ret;
+
+	if ((ret = cell_link_set(c->cell, CELL_CLIENT, false)))
+		return ret;
+	proc_reap(&c->client);
+	if ((ret = diag_open(cell_netns(c->cell, CELL_CLIENT), &d)))
+		return ret;
+	f.families = DIAG_F_IPV4 | DIAG_F_IPV6;
+	f.states = DIAG_TRACKED_STATES;
+	f.rport = (uint16_t)c->port;
+	ret = diag_destroy_matching(d, &f, &destroyed);
+	diag_close(d);
+	if (ret)
+		return ret;
+	return cell_link_set(c->cell, CELL_CLIENT, true);
+}
+
+struct finished_arg {
+	int64_t after;
+};
+
+/* The client's kernel has ACKed the server's FIN: no server socket is left in FIN_WAIT1,
+ * in a sample taken after the client's point. */
+static bool fin_acked(const struct sampler_counts *k, const struct finished_arg *a)
+{
+	return k->last_before > a->after && k->live[DIAG_FIN_WAIT1] == 0;
+}
+
+/* A client's read() returns 0 as soon as the FIN is queued, but its kernel ACKs the FIN
+ * late (tcp_fin() enters pingpong mode, so __tcp_ack_snd_check() delays the ACK by up to
+ * the ATO, 40 ms and more). A host that vanishes "after the FIN" must vanish after that
+ * ACK went out, or the server is left in FIN_WAIT1 instead: wait for it in sock_diag. */
+static void wait_fin_acked(struct ctx *c)
+{
+	struct finished_arg fa = { c->out->t_point };
+	int64_t deadline = mono_ns() + READY_TIMEOUT_NS;
+	struct sampler_counts k;
+
+	for (;;) {
+		sampler_counts(c->sampler, &k);
+		if (k.error || fin_acked(&k, &fa) || stopping(c))
+			return;
+		if (mono_ns() >= deadline) {
+			snprintf(c->out->note, sizeof(c->out->note),
+				 "%zu server sockets still in FIN_WAIT1 when the client vanished",
+				 k.live[DIAG_FIN_WAIT1]);
+			return;
+		}
+		pump(c, ms_until(deadline, 5));
+	}
+}
+
+static int do_fault(struct ctx *c)
+{
+	int ret = 0;
+
+	if ((c->sc->client.fault == SCEN_FAULT_VANISH || c->sc->client.fault == SCEN_FAULT_REBOOT) &&
+	    c->sc->client.at == SCEN_AT_AFTER_FIN)
+		wait_fin_acked(c);
+	switch (c->sc->client.fault) {
+	case SCEN_FAULT_VANISH:
+		if ((ret = cell_link_set(c->cell, CELL_CLIENT, false)))
+			fail(c, ret, "vanish: cannot take the client's link down: %s", strerror(-ret));
+		break;
+	case SCEN_FAULT_REBOOT:
+		if ((ret = do_reboot(c)))
+			fail(c, ret, "reboot: %s", strerror(-ret));
+		break;
+	default:
+		break; /* the client did it itself */
+	}
+	return ret;
+}
+
+/* Every tracked connection is gone or in TIME_WAIT, in a sample taken after the fault. */
+static bool finished(const struct sampler_counts *k, const struct finished_arg *a)
+{
+	return k->last_before > a->after && k->live_total == k->live[DIAG_TIME_WAIT];
+}
+
+static void teardown(struct ctx *c)
+{
+	/* SIGKILL works on a stopped (frozen) client too. */
+	proc_reap(&c->client);
+	if (c->server.pid) {
+		proc_kill(&c->server, SIGTERM);
+		if (proc_wait(&c->server, 200 * NSEC_PER_MSEC, NULL))
+			proc_reap(&c->server);
+	}
+	if (c->spipe.fd >= 0)
+		close(c->spipe.fd);
+	if (c->cpipe.fd >= 0)
+		close(c->cpipe.fd);
+	if (c->dir) {
+		ext_remove_dir(c->dir);
+		free(c->dir);
+	}
+	sampler_free(c->sampler);
+	cell_destroy(c->cell);
+}
+
+int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
+	    struct cell_outcome *out)
+{
+	struct ctx c = { .env = env, .sc = sc, .out = out };
+	const struct cell_addrs *a;
+	struct finished_arg fa;
+	int64_t deadline;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	evpipe_init(&c.spipe);
+	evpipe_init(&c.cpipe);
+	out->t_start = mono_ns();
+
+	ret = cell_create(env->lab, slot, &c.cell, out->err, sizeof(out->err));
+	if (ret) {
+		out->rc = ret;
+		out->skipped = lab_err_is_skip(ret);
+		goto out;
+	}
+	if (env->keep) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "finwait-%d-%u", (int)getpid(), slot);
+		if ((ret = cell_keep(c.cell, name))) {
+			fail(&c, ret, "--keep: cannot name the namespaces: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sc->sysctl.n; i++) {
+		const struct scen_kv *kv = &sc->sysctl.v[i];
+
+		ret = cell_sysctl_set(c.cell, CELL_SERVER, kv->key, kv->value, out->err,
+				      sizeof(out->err));
+		if (ret) {
+			out->rc = ret;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sc->client_sysctl.n; i++) {
+		const struct scen_kv *kv = &sc->client_sysctl.v[i];
+
+		ret = cell_sysctl_set(c.cell, CELL_CLIENT, kv->key, kv->value, out->err,
+				      sizeof(out->err));
+		if (ret) {
+			out->rc = ret;
+			goto out;
+		}
+	}
+	a = cell_addrs(c.cell);
+	snprintf(c.addr, sizeof(c.addr), "%s",
+		 sc->family == SCEN_IPV6 ? a->v6_str[CELL_SERVER] : a->v4_str[CELL_SERVER]);
+
+	if (sc->server.program == SCEN_PROG_COMMAND)
+		ret = start_command_server(&c);
+	else
+		ret = start_builtin_server(&c);
+	if (ret || stopping(&c))
+		goto out;
+	server_addr_port(&c, out->addr, sizeof(out->addr));
+	if (start_sampler(&c) || start_client(&c))
+		goto out;
+
+	/* Until the client reports its point: it has the limit as its own timeout. */
+	deadline = mono_ns() + sc->limit_ns + READY_TIMEOUT_NS;
+	while (!c.point && !out->rc && !stopping(&c)) {
+		if (mono_ns() >= deadline) {
+			fail(&c, -ETIMEDOUT, "finwait-client did not report its point in time");
+			break;
+		}
+		pump(&c, ms_until(deadline, 50));
+		if (!c.point && c.cpipe.eof && child_died(&c.client, "finwait-client", &c))
+			break;
+	}
+	if (out->rc || stopping(&c))
+		goto sample_end;
+	if (out->connected == 0) {
+		fail(&c, -ECONNREFUSED, "no client connection reached %s (%ld failed)",
+		     scen_at_name(sc->client.at), out->failed);
+		goto sample_end;
+	}
+	if (do_fault(&c))
+		goto sample_end;
+
+	/* Sample until every connection has left FIN_WAIT2 or the limit. */
+	fa.after = mono_ns();
+	deadline = out->t_point + sc->limit_ns;
+	for (;;) {
+		struct sampler_counts k;
+
+		sampler_counts(c.sampler, &k);
+		if (k.error) {
+			fail(&c, k.error, "sampler: %s", strerror(-k.error));
+			break;
+		}
+		if (finished(&k, &fa))
+			break;
+		if (mono_ns() >= deadline) {
+			out->limit_reached = true;
+			break;
+		}
+		if (stopping(&c))
+			break;
+		/* The server's status lines must be drained while we wait. */
+		pump(&c, ms_until(deadline, 10));
+	}
+sample_end:
+	if (c.sampler) {
+		int sret = sampler_stop(c.sampler);
+
+		if (sret)
+			fail(&c, sret, "sampler: %s", strerror(-sret));
+		out->tl = sampler_timeline(c.sampler);
+	}
+out:
+	out->interrupted = stopping(&c);
+	out->t_end = mono_ns();
+	/* The timeline belongs to the sampler: the outcome keeps both. */
+	out->sampler = c.sampler;
+	c.sampler = NULL;
+	teardown(&c);
+	return out->rc;
+}
+
+void cell_outcome_clear(struct cell_outcome *out)
+{
+	sampler_free(out->sampler);
+	out->sampler = NULL;
+	out->tl = NULL;
+}

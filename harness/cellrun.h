@@ -1,0 +1,54 @@
+/* cellrun: one cell of a run, from lab to teardown. Builds the cell's namespaces, writes
+ * its sysctls, starts the server (finwait-server or the scenario's command) and waits for
+ * its listener, starts the sampler on the server's namespace, starts the client, performs
+ * the fault when the client reports its point (vanish and reboot are done here), samples
+ * until every tracked connection has left FIN_WAIT2 (gone or TIME_WAIT) or the limit, and
+ * tears everything down. Every wait is on an event (a status line, a sock_diag sample),
+ * never a sleep. */
+#ifndef FINWAIT_CELLRUN_H
+#define FINWAIT_CELLRUN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lab.h"
+#include "scenario.h"
+#include "timeline.h"
+
+struct sampler;
+
+struct cellrun_env {
+	struct lab *lab;
+	const char *server_bin;		/* finwait-server */
+	const char *client_bin;		/* finwait-client */
+	const atomic_bool *stop;	/* set by SIGINT/SIGTERM: give up quickly */
+	bool keep;			/* --keep: name the namespaces in /run/netns */
+};
+
+/* What one cell produced. The timeline holds the server's sockets. */
+struct cell_outcome {
+	int rc;			/* 0, or -errno of what failed (err says what) */
+	bool skipped;		/* the lab could not be built here */
+	bool interrupted;	/* stopped by a signal */
+	char err[512];
+	char note[256];		/* something worth saying that is not an error */
+	struct timeline *tl;	/* the server's sockets; NULL when the cell never sampled */
+	struct sampler *sampler;	/* owns tl */
+	int64_t t_start, t_point, t_end;	/* CLOCK_MONOTONIC ns; t_point 0 if never */
+	long connected;		/* connections the client reported reaching the point */
+	long failed;		/* connections that failed before the point */
+	bool limit_reached;	/* sampling ran to the limit (something lasted "forever") */
+	char server_opts[256];	/* effective socket options the server reported */
+	char addr[64];		/* server address:port */
+};
+
+/* Runs cell sc in lab slot `slot`. Always fills *out (free it with
+ * cell_outcome_clear). Returns out->rc. Spawns children from the calling thread, which
+ * must outlive them (it does: they are reaped before the return). */
+int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
+	    struct cell_outcome *out);
+
+void cell_outcome_clear(struct cell_outcome *out);
+
+#endif
