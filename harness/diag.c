@@ -175,33 +175,55 @@ void diag_close(struct diag *d)
 	free(d);
 }
 
-/* Appends one port comparison to bytecode: cond(port) true jumps to the next op (or, for
- * "either", straight to the end: accept); false jumps to the next op (either) or past the
- * end: reject (inet_diag_bc_run(): the program accepts iff it ends with len == 0). */
-static size_t bc_port(struct inet_diag_bc_op *ops, size_t at, size_t total_ops, int code,
-		      uint16_t port, int either, int last)
+/* Writes one port comparison (op + operand: 8 bytes) at ops[at]. The kernel audits the
+ * program along the "yes" jumps (inet_diag_bc_audit(), valid_cc()), so "yes" always goes
+ * to the next op and only "no" may jump; inet_diag_bc_run() accepts iff it lands exactly
+ * on the end. */
+static void bc_port(struct inet_diag_bc_op *ops, size_t at, int code, uint16_t port,
+		    uint16_t yes, uint16_t no)
 {
-	size_t left = (total_ops - at) * sizeof(*ops); /* bytes from this op to the end */
-
 	ops[at].code = (uint8_t)code;
-	if (either && !last) {
-		ops[at].yes = (uint16_t)left;     /* match: done, accept */
-		ops[at].no = 2 * sizeof(*ops);    /* try the next comparison */
-	} else {
-		ops[at].yes = 2 * sizeof(*ops);   /* match: go on (or reach the end: accept) */
-		ops[at].no = (uint16_t)(left + 4); /* past the end: reject */
-	}
+	ops[at].yes = yes;
+	ops[at].no = no;
 	ops[at + 1].code = 0;
 	ops[at + 1].yes = 0;
-	ops[at + 1].no = port; /* the port operand travels in .no (valid_port_comparison()) */
-	return at + 2;
+	ops[at + 1].no = port; /* the operand travels in .no (valid_port_comparison()) */
+}
+
+/* Fills ops with the program for f's ports; returns its length in ops (0: no filter). */
+static size_t bc_build(struct inet_diag_bc_op *ops, const struct diag_filter *f)
+{
+	const uint16_t op = sizeof(*ops);
+
+	if (f->either_port && f->lport) {
+		/* sport == P ? accept : (dport == P ? accept : reject):
+		 * [S_EQ P] yes -> JMP, no -> D_EQ; [JMP] always "no" -> end; [D_EQ P]. */
+		bc_port(ops, 0, INET_DIAG_BC_S_EQ, f->lport, 2 * op, 3 * op);
+		ops[2].code = INET_DIAG_BC_JMP;
+		ops[2].yes = op;
+		ops[2].no = 3 * op;
+		bc_port(ops, 3, INET_DIAG_BC_D_EQ, f->lport, 2 * op, 3 * op);
+		return 5;
+	}
+	if (f->lport && f->rport) {
+		/* Both: each failure jumps past the end (reject). */
+		bc_port(ops, 0, INET_DIAG_BC_S_EQ, f->lport, 2 * op, 5 * op);
+		bc_port(ops, 2, INET_DIAG_BC_D_EQ, f->rport, 2 * op, 3 * op);
+		return 4;
+	}
+	if (f->lport || f->rport) {
+		bc_port(ops, 0, f->lport ? INET_DIAG_BC_S_EQ : INET_DIAG_BC_D_EQ,
+			f->lport ? f->lport : f->rport, 2 * op, 3 * op);
+		return 2;
+	}
+	return 0;
 }
 
 static struct nl_msg *build_req(int family, const struct diag_filter *f)
 {
 	struct inet_diag_req_v2 req;
-	struct inet_diag_bc_op ops[4];
-	size_t nops = 0, total;
+	struct inet_diag_bc_op ops[5];
+	size_t nops = bc_build(ops, f);
 	struct nl_msg *msg;
 
 	memset(&req, 0, sizeof(req));
@@ -214,17 +236,6 @@ static struct nl_msg *build_req(int family, const struct diag_filter *f)
 		return NULL;
 	if (nlmsg_append(msg, &req, sizeof(req), NLMSG_ALIGNTO) < 0)
 		goto fail;
-	if (f->either_port && f->lport) {
-		total = 4;
-		nops = bc_port(ops, nops, total, INET_DIAG_BC_S_EQ, f->lport, 1, 0);
-		nops = bc_port(ops, nops, total, INET_DIAG_BC_D_EQ, f->lport, 1, 1);
-	} else {
-		total = (f->lport ? 2 : 0) + (f->rport ? 2 : 0);
-		if (f->lport)
-			nops = bc_port(ops, nops, total, INET_DIAG_BC_S_EQ, f->lport, 0, 0);
-		if (f->rport)
-			nops = bc_port(ops, nops, total, INET_DIAG_BC_D_EQ, f->rport, 0, 0);
-	}
 	if (nops && nla_put(msg, INET_DIAG_REQ_BYTECODE, (int)(nops * sizeof(ops[0])), ops) < 0)
 		goto fail;
 	return msg;
