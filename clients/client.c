@@ -111,14 +111,20 @@ static void conn_reach(struct client *cl, long i)
 	cl->reached++;
 }
 
-/* Whether this netns is the one pid 1 lives in (the host's, as far as we can tell). */
+/* include/linux/proc_ns.h: the initial network namespace's fixed inode number. */
+#define PROC_NET_INIT_INO 0xEFFFFFF9U
+
+/* Whether this is the host's network namespace: the initial one, or pid 1's when we may
+ * look at it (a container's host). */
 static bool in_init_netns(void)
 {
 	struct stat a, b;
 
-	if (stat("/proc/self/ns/net", &a) < 0 || stat("/proc/1/ns/net", &b) < 0)
+	if (stat("/proc/self/ns/net", &a) < 0)
 		return true; /* cannot tell: assume the worst */
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	if (a.st_ino == PROC_NET_INIT_INO)
+		return true;
+	return stat("/proc/1/ns/net", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
 
 /* Widens the namespace's ephemeral port range when N connections need more source ports
