@@ -273,30 +273,44 @@ static struct json_object *json_cell(const struct report_cell *c)
 	return o;
 }
 
+/* One line for the header and one per cell: readable, greppable, and compact enough for
+ * cells of 100 000 connections (a pretty-printed state takes ~20 lines). */
 int report_write_json(const struct report *r, FILE *f)
 {
-	struct json_object *root = json_object_new_object(), *cells;
+	const int flags = JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+	struct json_object *head = json_object_new_object();
 	const char *text;
+	size_t len;
 	int ret = -ENOMEM;
 
-	if (!root)
+	if (!head)
 		return -ENOMEM;
-	jset(root, "finwait", jstr(r->version));
-	jset(root, "kernel", jstr(r->kernel));
-	jset(root, "hz", json_object_new_int(r->hz));
-	cells = json_object_new_array();
-	for (size_t i = 0; i < r->n_cells; i++)
-		json_object_array_add(cells, json_cell(&r->cells[i]));
-	jset(root, "cells", cells);
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-					      JSON_C_TO_STRING_SPACED |
-					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	jset(head, "finwait", jstr(r->version));
+	jset(head, "kernel", jstr(r->kernel));
+	jset(head, "hz", json_object_new_int(r->hz));
+	jset(head, "cells", json_object_new_array());
+	text = json_object_to_json_string_ext(head, flags);
 	if (!text)
 		goto out;
-	fprintf(f, "%s\n", text);
+	/* The header object ends in "[ ] }": open the array, write the cells, close it. */
+	len = strlen(text);
+	if (len < 5 || strcmp(text + len - 5, "[ ] }"))
+		goto out;
+	fprintf(f, "%.*s[\n", (int)(len - 5), text);
+	for (size_t i = 0; i < r->n_cells; i++) {
+		struct json_object *cell = json_cell(&r->cells[i]);
+
+		if (!cell || !(text = json_object_to_json_string_ext(cell, flags))) {
+			json_object_put(cell);
+			goto out;
+		}
+		fprintf(f, "  %s%s\n", text, i + 1 < r->n_cells ? "," : "");
+		json_object_put(cell);
+	}
+	fprintf(f, "] }\n");
 	ret = ferror(f) ? -EIO : 0;
 out:
-	json_object_put(root);
+	json_object_put(head);
 	return ret;
 }
 

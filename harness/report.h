@@ -17,9 +17,11 @@
  * - "entered"/"left" are [lo, hi]: the transition happened between two samples.
  * - A state still held at the end has "left": null and lifetime "max": null (it lasted at
  *   least "min": at the limit, "forever").
- * - "fin_wait2": count = connections seen in FIN_WAIT2 (ended or not), forever = those
- *   still in it at the end; min/p50/p99/max (nearest rank) are over the ended ones'
- *   lifetime midpoints, null when none ended.
+ * - "fin_wait2": count = FIN_WAIT2 episodes (one a connection, normally), ended or not;
+ *   forever = those still in it at the end; min/p50/p99/max (nearest rank) are over the
+ *   ended ones' lifetime midpoints, null when none ended.
+ * - The file has one line for the header and one line per cell (compact enough for cells
+ *   of 100 000 connections).
  * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
  *   largest FIN_WAIT2 still counted as none}.
  * A cell with an error message gets "error": "..." too. */
@@ -54,7 +56,7 @@ struct report_param {
 };
 
 struct report_fw2 {
-	size_t count;			/* connections seen in FIN_WAIT2 */
+	size_t count;			/* FIN_WAIT2 episodes seen */
 	size_t forever;			/* ... still in it at the end */
 	size_t ended;			/* count - forever: the ones the stats cover */
 	int64_t min_ns, p50_ns, p99_ns, max_ns;	/* over the ended lifetimes' midpoints */
@@ -103,7 +105,7 @@ int report_write_table(const struct report *r, FILE *f);
 /* The summary line alone (no newline) into buf; returns buf. */
 char *report_summary(const struct report *r, char *buf, size_t len);
 
-/* JSON as documented above, pretty-printed, ending in a newline. Returns 0, -ENOMEM or
+/* JSON as documented above, a line per cell, ending in a newline. Returns 0, -ENOMEM or
  * -EIO. */
 int report_write_json(const struct report *r, FILE *f);
 

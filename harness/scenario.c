@@ -938,13 +938,22 @@ int scenario_validate(const struct scenario *sc, struct fw_err *err)
 {
 	const struct scen_server *s = &sc->server;
 
+	/* With a matrix, the rules apply to each cell, not to the values the axes replace:
+	 * expanding checks every cell. */
+	if (sc->n_axes) {
+		struct scenario **cells = NULL;
+		size_t n = 0;
+		int r = scenario_expand(sc, &cells, &n, err);
+
+		scenario_free_cells(cells, n);
+		return r;
+	}
+
 #define FAIL_AT(id, ...) return set_err(err, loc_file(sc, id), sc->loc[id].line, __VA_ARGS__)
 	if (s->program == SCEN_PROG_COMMAND && !s->command)
 		FAIL_AT(K_PROGRAM, "program = command needs a command in [server]");
-	if (s->program == SCEN_PROG_BUILTIN && s->command)
-		FAIL_AT(K_COMMAND, "a command is only used with program = command");
-	if (s->config && s->program != SCEN_PROG_COMMAND)
-		FAIL_AT(K_CONFIG, "config is only used with program = command");
+	/* command and config are ignored by the builtin server, so that a matrix can
+	 * compare program = builtin, command. */
 	if (sc->interval_ns >= sc->limit_ns)
 		FAIL_AT(K_INTERVAL, "interval must be shorter than limit");
 	if (s->close_after_ns >= sc->limit_ns)

@@ -142,8 +142,9 @@ int scenario_set(struct scenario *sc, const char *key, const char *value, const 
 int scenario_add_axis(struct scenario *sc, const char *key, const char *values_csv,
 		      const char *where, struct fw_err *err);
 
-/* Checks rules that span keys (e.g. program = command needs command). Returns 0 or
- * -EINVAL with err naming the offending key's location. */
+/* Checks rules that span keys (e.g. program = command needs command), in every cell
+ * when there is a matrix. Returns 0, -EINVAL with err naming the offending key's
+ * location, or -E2BIG for too many cells. */
 int scenario_validate(const struct scenario *sc, struct fw_err *err);
 
 /* Number of cells the matrix expands to (1 without axes); SIZE_MAX past SIZE_MAX. */

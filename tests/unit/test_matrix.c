@@ -202,6 +202,16 @@ static void test_cell_validation(void **state)
 	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
 			    "<builtin:v>:4: program = command needs a command in [server] "
 			    "(in cell v[program=command])");
+	/* scenario_validate judges the cells, not the values the axes replace: here the
+	 * file's interval is too long for the file's limit, but every cell's limit fits. */
+	sc = load_ok("[scenario]\nname = w\nlimit = 1s\ninterval = 2s\n[matrix]\n"
+		     "limit = 3s, 4s\n");
+	assert_int_equal(scenario_validate(sc, &err), 0);
+	assert_int_equal(scenario_add_axis(sc, "limit", "3s, 1s", NULL, &err), 0);
+	assert_int_equal(scenario_validate(sc, &err), -EINVAL);
+	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
+			    "<builtin:m>:4: interval must be shorter than limit (in cell w[limit=1s])");
+	scenario_free(sc);
 }
 
 static void test_flatten(void **state)

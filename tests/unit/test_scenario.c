@@ -229,8 +229,6 @@ static const struct {
 	{ "[scenario]\nname = x\n[matrix]\nsysctl.kernel.x = 1, 2\n", 4, "bad sysctl name 'kernel.x'" },
 	/* Rules across keys name the key that breaks them. */
 	{ "[scenario]\nname = x\n[server]\nprogram = command\n", 4, "program = command needs a command" },
-	{ "[scenario]\nname = x\n[server]\ncommand = nginx\n", 4, "only used with program = command" },
-	{ "[scenario]\nname = x\n[server]\nconfig = a.conf\n", 4, "config is only used with program = command" },
 	{ "[scenario]\nname = x\nlimit = 5s\ninterval = 5s\n", 4, "interval must be shorter than limit" },
 	{ "[scenario]\nname = x\nlimit = 5s\n[expect]\nfin_wait2 = 5s\n", 5,
 	  "the expected maximum must be shorter than limit" },

@@ -1,0 +1,260 @@
+/* Unit tests for report.c: FIN_WAIT2 statistics, and each writer (table, JSON, JUnit,
+ * CSV) against the expected output in tests/unit/data/report.*. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "report.h"
+#include "util.h"
+
+#define MS NSEC_PER_MSEC
+#define S NSEC_PER_SEC
+
+/* A cell that passed: two connections, FIN_WAIT1 then FIN_WAIT2 for ~2 s. */
+static const struct report_state st_a[] = {
+	{ "FIN_WAIT1", 100 * MS, 101 * MS, false, 101 * MS, 102 * MS, 0, 2 * MS },
+	{ "FIN_WAIT2", 101 * MS, 102 * MS, false, 2121 * MS, 2122 * MS, 2019 * MS, 2021 * MS },
+};
+static const struct report_state st_b[] = {
+	{ "FIN_WAIT2", 150 * MS, 151 * MS, false, 2181 * MS, 2182 * MS, 2030 * MS, 2032 * MS },
+};
+/* A cell still in FIN_WAIT2 at its 5 s limit. */
+static const struct report_state st_c[] = {
+	{ "FIN_WAIT2", 200 * MS, 201 * MS, true, 0, 0, 4799 * MS, 0 },
+};
+/* A failing cell: FIN_WAIT2 then TIME_WAIT (the client's FIN came), fractional seconds. */
+static const struct report_state st_d[] = {
+	{ "FIN_WAIT2", 10 * MS, 11 * MS, false, 3500 * MS, 3501 * MS, 3489 * MS, 3491 * MS },
+	{ "TIME_WAIT", 3500 * MS, 3501 * MS, true, 0, 0, 1499 * MS, 0 },
+};
+
+static const struct report_conn conns_a[] = {
+	{ "198.18.0.1:8080", "198.18.0.2:40000", st_a, 2 },
+	{ "198.18.0.1:8080", "198.18.0.2:40002", st_b, 1 },
+};
+static const struct report_conn conns_c[] = {
+	{ "[fd46:696e::1]:8080", "[fd46:696e::2]:50000", st_c, 1 },
+};
+static const struct report_conn conns_d[] = {
+	{ "198.18.0.5:80", "198.18.0.6:1234", st_d, 2 },
+};
+
+static const struct report_param params_a[] = {
+	{ "sysctl.net.ipv4.tcp_fin_timeout", "2" }, { "client.fault", "freeze" },
+};
+static const struct report_param params_c[] = { { "client.fault", "freeze" } };
+static const struct report_param params_d[] = { { "server.command", "say \"hi\", <&>" } };
+
+static struct report_cell cells[4];
+static struct report rep;
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(cells, 0, sizeof(cells));
+	cells[0] = (struct report_cell){
+		.name = "orphan-close[tcp_fin_timeout=2,fault=freeze]",
+		.params = params_a, .n_params = 2, .conns = conns_a, .n_conns = 2,
+		.expect = { PRED_RANGE, 1996 * MS, 2042 * MS,
+			    "orphan: tcp_fin_timeout 2s <= 60s, timewait minisocket (tcp_time_wait); "
+			    "+ timer slack 32ms" },
+		.limit_ns = 5 * S, .elapsed_ns = 5250 * MS, .verdict = REPORT_PASS,
+	};
+	cells[1] = (struct report_cell){
+		.name = "shutdown-keepalive[fault=freeze]",
+		.params = params_c, .n_params = 1, .conns = conns_c, .n_conns = 1,
+		.expect = { PRED_FOREVER, 0, 0, "shutdown + keepalive, peer kernel alive (freeze): "
+						"every probe is ACKed" },
+		.limit_ns = 5 * S, .elapsed_ns = 5100 * MS, .verdict = REPORT_PASS,
+	};
+	cells[2] = (struct report_cell){
+		.name = "odd,name",
+		.params = params_d, .n_params = 1, .conns = conns_d, .n_conns = 1,
+		.expect = { PRED_NONE, 0, 696 * MS, "crashed client: its kernel closes the socket "
+						    "(FIN or reset) at once" },
+		.limit_ns = 5 * S, .elapsed_ns = 5000 * MS, .verdict = REPORT_FAIL,
+		.error = "FIN_WAIT2 lasted 3.489s..3.491s, expected none (< 0.696s) & \"more\"",
+	};
+	cells[3] = (struct report_cell){
+		.name = "a-very-long-scenario-name-that-does-not-fit[sysctl.net.ipv4.tcp_fin_timeout=1,"
+			"client.sysctl.net.ipv4.tcp_fin_timeout=1]",
+		.expect = { PRED_RANGE, 996 * MS, 1042 * MS, "orphan" },
+		.limit_ns = 5 * S, .verdict = REPORT_SKIP, .error = "no IPv6 here",
+	};
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(report_fw2_stats(cells[i].conns, cells[i].n_conns, &cells[i].fw2), 0);
+	rep = (struct report){ "0.1.0", "6.18.0-test", 250, 12345 * MS, cells, 4 };
+	return 0;
+}
+
+static void test_stats(void **state)
+{
+	static struct report_state many[100];
+	static struct report_conn c[100];
+	struct report_fw2 s;
+	(void)state;
+
+	/* Midpoints of the lifetimes: 2020 ms and 2031 ms. */
+	assert_int_equal(cells[0].fw2.count, 2);
+	assert_int_equal(cells[0].fw2.ended, 2);
+	assert_int_equal(cells[0].fw2.forever, 0);
+	assert_int_equal(cells[0].fw2.min_ns, 2020 * MS);
+	assert_int_equal(cells[0].fw2.p50_ns, 2020 * MS);
+	assert_int_equal(cells[0].fw2.p99_ns, 2031 * MS);
+	assert_int_equal(cells[0].fw2.max_ns, 2031 * MS);
+	assert_int_equal(cells[1].fw2.count, 1);
+	assert_int_equal(cells[1].fw2.forever, 1);
+	assert_int_equal(cells[1].fw2.ended, 0);
+	/* TIME_WAIT does not count. */
+	assert_int_equal(cells[2].fw2.count, 1);
+	/* Nearest rank over 1..100 s, shuffled: p50 = 50 s, p99 = 99 s. */
+	for (int i = 0; i < 100; i++) {
+		int64_t v = ((i * 37) % 100 + 1) * S;
+
+		many[i] = (struct report_state){ "FIN_WAIT2", 0, 0, false, v, v, v, v };
+		c[i] = (struct report_conn){ "l", "r", &many[i], 1 };
+	}
+	assert_int_equal(report_fw2_stats(c, 100, &s), 0);
+	assert_int_equal(s.count, 100);
+	assert_int_equal(s.min_ns, 1 * S);
+	assert_int_equal(s.p50_ns, 50 * S);
+	assert_int_equal(s.p99_ns, 99 * S);
+	assert_int_equal(s.max_ns, 100 * S);
+	assert_int_equal(report_fw2_stats(NULL, 0, &s), 0);
+	assert_int_equal(s.count, 0);
+}
+
+static char *slurp(const char *name)
+{
+	const char *src = getenv("FINWAIT_SOURCE_DIR");
+	char path[600], *buf;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/data/%s", src ? src : FW_SOURCE_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return buf;
+}
+
+/* Runs a writer into memory and compares with the expected file; FW_REGEN=1 prints the
+ * output instead, for review when the format changes on purpose. */
+static void check_writer(int (*fn)(const struct report *, FILE *), const char *golden)
+{
+	char *out = NULL, *want;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fn(&rep, f), 0);
+	assert_int_equal(fclose(f), 0);
+	if (getenv("FW_REGEN"))
+		fprintf(stderr, "----- %s\n%s-----\n", golden, out);
+	want = slurp(golden);
+	assert_string_equal(out, want);
+	free(want);
+	free(out);
+}
+
+static void test_table(void **state)
+{
+	char sum[160];
+	(void)state;
+
+	check_writer(report_write_table, "report.txt");
+	assert_string_equal(report_summary(&rep, sum, sizeof(sum)),
+			    "finwait: 4 cells in 12.3 s (1 skipped): 2 passed, 1 failed");
+}
+
+static void test_table_width(void **state)
+{
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	assert_int_equal(report_write_table(&rep, f), 0);
+	fclose(f);
+	/* Every line fits 100 columns, except a name that is longer on its own. */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strlen(line) > 100)
+			assert_string_equal(line, cells[3].name);
+	free(out);
+}
+
+static void test_json(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct json_object *root, *cell, *v, *st;
+	(void)state;
+
+	check_writer(report_write_json, "report.json");
+	/* It also parses, with the keys of DESIGN.md. */
+	assert_int_equal(report_write_json(&rep, f), 0);
+	fclose(f);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "finwait", &v));
+	assert_string_equal(json_object_get_string(v), "0.1.0");
+	assert_true(json_object_object_get_ex(root, "hz", &v));
+	assert_int_equal(json_object_get_int(v), 250);
+	assert_true(json_object_object_get_ex(root, "cells", &v));
+	assert_int_equal(json_object_array_length(v), 4);
+	cell = json_object_array_get_idx(v, 1);
+	assert_true(json_object_object_get_ex(cell, "connections", &v));
+	v = json_object_array_get_idx(v, 0);
+	assert_true(json_object_object_get_ex(v, "states", &v));
+	st = json_object_array_get_idx(v, 0);
+	assert_true(json_object_object_get_ex(st, "left", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(st, "lifetime", &v));
+	assert_true(json_object_object_get_ex(v, "min", &v));
+	assert_true(json_object_get_double(v) == 4.799);
+	assert_true(json_object_object_get_ex(cell, "expect", &v));
+	assert_true(json_object_object_get_ex(v, "max", &st));
+	assert_null(st);
+	json_object_put(root);
+	free(out);
+}
+
+static void test_junit(void **state)
+{
+	(void)state;
+	check_writer(report_write_junit, "report.xml");
+}
+
+static void test_csv(void **state)
+{
+	(void)state;
+	check_writer(report_write_csv, "report.csv");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_width),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_csv),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
