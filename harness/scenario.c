@@ -1047,6 +1047,10 @@ static int ini_on_key(void *user, const char *section, const char *name, const c
 	char key[512];
 	int r;
 
+	if (!section || !name || !value) {	/* value: only with INI_ALLOW_NO_VALUE (off) */
+		set_err(c->err, c->file, c->line, "syntax error: expected 'key = value'");
+		goto fail;
+	}
 	if (!*section) {
 		set_err(c->err, c->file, c->line, "key '%s' outside a section", name);
 		goto fail;
