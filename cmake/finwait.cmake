@@ -26,8 +26,18 @@ function(_fw_exe kind name)
     ENVIRONMENT "FINWAIT_BUILD_DIR=${CMAKE_BINARY_DIR};FINWAIT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 
+find_program(FW_VALGRIND valgrind)
+
+# A unit test runs twice: as is, and under valgrind's memcheck (leaks and invalid
+# accesses fail it) when valgrind is installed (ci/deps installs it).
 function(fw_unit_test name)
   _fw_exe(unit ${name} ${ARGN})
+  if(FW_VALGRIND)
+    add_test(NAME ${name}_memcheck COMMAND ${FW_VALGRIND} --quiet --error-exitcode=99
+      --leak-check=full --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:${name}>)
+    set_tests_properties(${name}_memcheck PROPERTIES LABELS "unit;memcheck"
+      SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endif()
 endfunction()
 function(fw_netns_test name)
   _fw_exe(netns ${name} ${ARGN})
