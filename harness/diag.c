@@ -64,23 +64,22 @@ static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
 	memcpy(dst, src, family == AF_INET ? 4 : 16);
 }
 
-static int diag_parse_cb(struct nl_msg *msg, void *arg)
+/* Appends one SOCK_DIAG_BY_FAMILY reply to d->socks. */
+static void parse_one(struct diag *d, const struct nlmsghdr *nlh)
 {
-	struct diag *d = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	const struct inet_diag_msg *r;
 	struct diag_sock *s;
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
-		return NL_SKIP;
+		return;
 	if (nlmsg_datalen(nlh) < (int)sizeof(*r)) {
 		if (!d->err)
 			d->err = -EPROTO;
-		return NL_SKIP;
+		return;
 	}
 	r = nlmsg_data(nlh);
 	if (r->idiag_family != AF_INET && r->idiag_family != AF_INET6)
-		return NL_SKIP;
+		return;
 	if (d->n == d->cap) {
 		/* Grows only when a dump is larger than any before: amortised, not per dump.
 		 * On failure, skip the rest but read the dump to its end so the socket stays
@@ -90,7 +89,7 @@ static int diag_parse_cb(struct nl_msg *msg, void *arg)
 		if (!p) {
 			if (!d->err)
 				d->err = -ENOMEM;
-			return NL_SKIP;
+			return;
 		}
 		d->socks = p;
 		d->cap = cap;
@@ -110,7 +109,46 @@ static int diag_parse_cb(struct nl_msg *msg, void *arg)
 	s->uid = r->idiag_uid;
 	s->inode = r->idiag_inode;
 	s->ifindex = r->id.idiag_if;
-	return NL_OK;
+}
+
+/* Reads one dump to its end. nl_recv() hands over whole datagrams (one buffer each, up to
+ * ~370 sockets); the messages are parsed in place with nlmsg_ok()/nlmsg_next(). This is
+ * what nl_recvmsgs() would do, without its copy of every message into a freshly
+ * allocated nl_msg: at 10 000 sockets that copy was a large share of a dump. */
+static int recv_dump(struct diag *d, uint32_t seq)
+{
+	for (;;) {
+		struct sockaddr_nl peer;
+		unsigned char *buf = NULL;
+		struct nlmsghdr *h;
+		int len = nl_recv(d->sk, &peer, &buf, NULL), ret = 0, done = 0;
+
+		if (len <= 0) {
+			free(buf);
+			return len == 0 ? -EPROTO : nlerr_to_errno(len);
+		}
+		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+			if (h->nlmsg_seq != seq)
+				continue; /* a leftover of an earlier, interrupted request */
+			if (h->nlmsg_type == NLMSG_DONE) {
+				/* inet_diag puts the dump's status (0 or -errno) in NLMSG_DONE. */
+				if (nlmsg_datalen(h) >= (int)sizeof(int))
+					memcpy(&ret, nlmsg_data(h), sizeof(int));
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = nlmsg_data(h);
+				ret = nlmsg_datalen(h) >= (int)sizeof(*e) ? e->error : -EPROTO;
+				done = 1;
+				break;
+			}
+			parse_one(d, h);
+		}
+		free(buf);
+		if (done)
+			return ret > 0 ? -ret : ret;
+	}
 }
 
 int diag_open(int netns_fd, struct diag **out)
@@ -142,7 +180,6 @@ int diag_open(int netns_fd, struct diag **out)
 			nl_socket_disable_auto_ack(d->sk);
 			nl_socket_disable_msg_peek(d->sk);
 			nl_socket_set_msg_buf_size(d->sk, DIAG_RECV_BUF);
-			nl_socket_modify_cb(d->sk, NL_CB_VALID, NL_CB_CUSTOM, diag_parse_cb, d);
 		}
 	}
 	if (self >= 0 && setns(self, CLONE_NEWNET) < 0) {
@@ -288,7 +325,7 @@ int diag_dump(struct diag *d, const struct diag_sock **socks, size_t *n)
 			ret = nlerr_to_errno(ret);
 			break;
 		}
-		ret = nlerr_to_errno(nl_recvmsgs_default(d->sk));
+		ret = recv_dump(d, h->nlmsg_seq); /* nl_send_auto() stamped it */
 	}
 	if (!ret)
 		ret = d->err;
@@ -310,8 +347,8 @@ int diag_destroy_matching(struct diag *d, const struct diag_filter *f, size_t *d
 	ret = diag_dump(d, &socks, &n);
 	if (ret || !n)
 		return ret;
-	/* The acks below are NLMSG_ERROR messages: they never reach diag_parse_cb(), so the
-	 * dumped records stay intact while we walk them. */
+	/* The acks below are read by nl_wait_for_ack(), not by recv_dump(): the dumped
+	 * records stay intact while we walk them. */
 	for (i = 0; i < n; i++) {
 		const struct diag_sock *s = &socks[i];
 		struct inet_diag_req_v2 req;

@@ -39,7 +39,8 @@ static const char watch_usage[] =
 	"one line each time a socket leaves a state, with its lifetime in that state as a\n"
 	"value and [lower, upper] bounds: the sampler only knows that a state began between\n"
 	"two samples and ended between two samples. On SIGINT or SIGTERM it prints a summary\n"
-	"per state (count, min/p50/p99/max of the lower and of the upper bounds, a histogram)\n"
+	"per state (count, min/p50/p99/max of the lower and of the upper bounds, and a\n"
+	"histogram of the lifetime midpoints)\n"
 	"and exits 0. It only reads: nothing in the namespace is changed.\n"
 	"\n"
 	"  --netns PATH     namespace file to sample (e.g. /run/netns/NAME); default: finwait's\n"
@@ -59,8 +60,8 @@ static const char watch_usage[] =
 	"A line ending in '(before)' is a state the socket was already in when the watch\n"
 	"started: only its lower bound is known. Sockets still in a state at the end are\n"
 	"counted as 'still open' (lasting at least what was observed).\n"
-	"Needs CAP_NET_ADMIN over the namespace only for sockets of other users' processes to\n"
-	"be complete; entering another namespace (--netns, --pid) needs CAP_SYS_ADMIN.\n"
+	"Dumping sockets needs no privilege; entering another namespace (--netns, --pid)\n"
+	"needs CAP_SYS_ADMIN.\n"
 	"Exit: 0 after SIGINT/SIGTERM, 2 bad usage, 77 not permitted, 3 other failure.\n";
 
 static void print_visit(struct watch *w, const struct tl_conn *c, const struct tl_visit *v)
@@ -132,36 +133,39 @@ static void print_quant(FILE *out, const char *what, int64_t *v, size_t n)
 		ns_to_s(v[n - 1]));
 }
 
-/* Histogram of the lifetime midpoints in power-of-two millisecond buckets. */
+/* Histogram of the lifetime midpoints: ten equal bins between the smallest and the
+ * largest, which says more about a cluster around one timeout than log-scale bins. */
 static void print_histogram(FILE *out, const int64_t *lo, const int64_t *hi, size_t n)
 {
-	size_t count[40] = { 0 }, most = 0;
-	int b, first = 40, last = -1;
-	size_t i;
+	enum { BINS = 10, WIDTH = 40 };
+	size_t count[BINS] = { 0 }, most = 0, i;
+	int64_t mn = INT64_MAX, mx = INT64_MIN, step;
+	int b, nbins;
 
 	for (i = 0; i < n; i++) {
-		int64_t mid_ms = (lo[i] / 2 + hi[i] / 2) / NSEC_PER_MSEC;
-		for (b = 0; b < 39 && mid_ms >= (1LL << b); b++)
-			;
+		int64_t mid = lo[i] / 2 + hi[i] / 2;
+		mn = mid < mn ? mid : mn;
+		mx = mid > mx ? mid : mx;
+	}
+	nbins = mx > mn ? BINS : 1;
+	step = mx > mn ? (mx - mn) / BINS + 1 : 1;
+	for (i = 0; i < n; i++) {
+		b = (int)((lo[i] / 2 + hi[i] / 2 - mn) / step);
 		count[b]++;
 		if (count[b] > most)
 			most = count[b];
-		if (b < first)
-			first = b;
-		if (b > last)
-			last = b;
 	}
-	for (b = first; b <= last; b++) {
-		char range[48], bar[41];
-		size_t len = most ? (count[b] * 40 + most - 1) / most : 0;
+	for (b = 0; b < nbins; b++) {
+		char bar[WIDTH + 1];
+		size_t len = (count[b] * WIDTH + most - 1) / most;
 
-		if (b == 0)
-			snprintf(range, sizeof(range), "< 1ms");
-		else
-			snprintf(range, sizeof(range), "%lldms-%lldms", 1LL << (b - 1), 1LL << b);
 		memset(bar, '#', len);
 		bar[len] = 0;
-		fprintf(out, "  %15s %7zu %s\n", range, count[b], bar);
+		if (nbins == 1)
+			fprintf(out, "  %9.4fs            %7zu %s\n", ns_to_s(mn), count[b], bar);
+		else
+			fprintf(out, "  %9.4fs-%9.4fs %7zu %s\n", ns_to_s(mn + b * step),
+				ns_to_s(mn + (b + 1) * step), count[b], bar);
 	}
 }
 
@@ -183,8 +187,10 @@ static void print_summary(struct watch *w, const struct sampler_counts *c)
 			st->censored);
 		if (!st->n)
 			continue;
-		/* Sorting lo and hi separately is fine: each percentile is bounded by both. */
+		fprintf(w->out, "  lifetime midpoints:\n");
 		print_histogram(w->out, st->lo, st->hi, st->n);
+		/* Sorted separately (after the histogram, which pairs them): each true
+		 * percentile lies between the two. */
 		print_quant(w->out, "lower bounds", st->lo, st->n);
 		print_quant(w->out, "upper bounds", st->hi, st->n);
 	}
@@ -303,7 +309,7 @@ int cmd_watch(int argc, char **argv)
 	if (r) {
 		fprintf(stderr, "finwait watch: cannot sample %s: %s%s\n",
 			ns_path ? ns_path : "this namespace", strerror(-r),
-			r == -EPERM ? " (run as root, or with CAP_SYS_ADMIN and CAP_NET_ADMIN)" : "");
+			r == -EPERM ? " (entering a namespace needs root or CAP_SYS_ADMIN)" : "");
 		ret = (r == -EPERM || r == -EACCES) ? 77 : 3;
 		goto out;
 	}
