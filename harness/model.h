@@ -20,7 +20,8 @@
 /* What the model needs to know about the machine. */
 struct model_env {
 	int hz;			/* CONFIG_HZ (the orchestrator detects it) */
-	int64_t rto_ns;		/* server socket's RTO: 200 ms on a veth lab (TCP_RTO_MIN) */
+	int64_t rto_ns;		/* server socket's RTO before rounding: 200 ms on a veth lab
+				 * (TCP_RTO_MIN; srtt is microseconds) */
 	int64_t latency_ns;	/* allowance for timer-softirq and wake-up latency, added
 				 * once to every upper bound */
 };
@@ -44,8 +45,9 @@ struct prediction {
  * (kernel/time/timer.c: calc_wheel_index rounds up to its level's granularity). */
 int64_t model_timer_late(int64_t timeout_ns, int hz);
 
-/* The kernel's 3.5 x RTO floor of tcp_fin_time(), in ns (computed in jiffies as the
- * kernel does: (rto << 2) - (rto >> 1)). */
+/* The kernel's 3.5 x RTO floor of tcp_fin_time() for an RTO of exactly env->rto_ns, in ns
+ * (computed in jiffies as the kernel does: (rto << 2) - (rto >> 1)). The model allows the
+ * RTO one jiffy more, as __tcp_set_rto rounds TCP_RTO_MIN + srtt up. */
 int64_t model_rto_floor(const struct model_env *env);
 
 /* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored).

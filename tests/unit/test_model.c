@@ -136,12 +136,22 @@ static void test_orphan_rows(void **state)
 	assert_range(&p, 19996 * MS, 20522 * MS);
 	assert_true(p.min_ns <= 20400 * MS && 20400 * MS <= p.max_ns);
 	/* The 3.5 RTO floor. */
+	/* The 3.5 RTO floor; the RTO is 200 ms + srtt rounded up to a jiffy (50 or 51
+	 * jiffies at HZ=250: floor 700 or 716 ms). Measured: 0.736 s. */
 	p = predict("[sysctl]\nnet.ipv4.tcp_fin_timeout = 0\n");
-	assert_range(&p, 696 * MS, 742 * MS);
-	assert_non_null(strstr(p.reason, "raised to 3.5 x RTO = 700ms"));
-	e.rto_ns = S;
+	assert_range(&p, 696 * MS, 716 * MS + 32 * MS + 10 * MS);
+	assert_true(p.min_ns <= 736 * MS && 736 * MS <= p.max_ns);
+	assert_non_null(strstr(p.reason, "raised to 3.5 x RTO = 700ms..716ms"));
+	e.rto_ns = S;	/* 250 or 251 jiffies: 875 or 879 jiffies */
 	p = predict_env("[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n", &e);
-	assert_range(&p, 3496 * MS, 3500 * MS + 256 * MS + 10 * MS);
+	assert_range(&p, 3496 * MS, 3516 * MS + 256 * MS + 10 * MS);
+	/* A sysctl between the two floors: RTO 285 or 286 jiffies at HZ=1000 gives a floor
+	 * of 998 or 1001 ms around F = 1 s. */
+	e.hz = 1000;
+	e.rto_ns = 285 * MS;
+	p = predict_env("[server]\nlinger2 = 0\n[sysctl]\nnet.ipv4.tcp_fin_timeout = 1\n", &e);
+	assert_range(&p, 999 * MS, 1001 * MS + 64 * MS + 10 * MS);
+	assert_non_null(strstr(p.reason, "raised to 3.5 x RTO = 1s..1001ms"));
 	/* TCP_LINGER2 wins over the sysctl; 0 means the sysctl; > 120 s is clamped. */
 	p = predict("[server]\nlinger2 = 5\n[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n");
 	assert_range(&p, 4996 * MS, 5266 * MS);
