@@ -146,14 +146,21 @@ static int ensure_ports(const struct client_opts *o, char *msg, size_t len)
 		snprintf(msg, len, "cannot parse " PORT_RANGE_PATH);
 		return -EINVAL;
 	}
-	if (hi - lo + 1 >= need)
+	/* __inet_hash_connect() tries ports of one parity first (the other half is left to
+	 * bind()); past half the range every connect() walks that whole half first, and
+	 * 19 000 connects take 7.7 s instead of 1.9 s. So widen from half the range. */
+	if ((hi - lo + 1) / 2 >= need)
 		return 0;
 	if (need > 65535 - 1024 + 1) {
 		snprintf(msg, len, "%ld connections need %ld source ports per address: give more "
 			 "--source addresses", o->connections, need);
 		return -ERANGE;
 	}
+	if (hi - lo + 1 >= need && (lo <= 1024 && hi >= 65535))
+		return 0;
 	if (in_init_netns()) {
+		if (hi - lo + 1 >= need)
+			return 0; /* enough, if slow: never touch the host's range */
 		snprintf(msg, len, "%ld connections need %ld source ports but ip_local_port_range "
 			 "is %ld-%ld; not widening it in the host's namespace: give more --source "
 			 "addresses or run in a lab namespace", o->connections, need, lo, hi);
