@@ -23,6 +23,10 @@ void model_env_default(struct model_env *env, int hz)
 {
 	env->hz = hz;
 	env->rto_ns = 200 * NSEC_PER_MSEC;
+	/* __tcp_set_rto(): srtt + rttvar, rttvar >= TCP_RTO_MIN. srtt on a veth is
+	 * microseconds, but a delayed ACK (TCP_DELACK_MIN, 40 ms) in the samples raises it;
+	 * measured here: tcp_fin_timeout 0 -> 0.760 s, i.e. an RTO of 52 jiffies. */
+	env->rto_max_ns = 240 * NSEC_PER_MSEC;
 	/* The timer softirq normally runs on the tick's irq exit, microseconds late; under
 	 * load it moves to ksoftirqd. 10 ms covers a busy 2-core lab without hiding a
 	 * wrong rule (the smallest rule-level difference is a 4 ms jiffy times hundreds). */
@@ -68,12 +72,13 @@ int64_t model_rto_floor(const struct model_env *env)
 	return floor_of(to_jiffies(env->rto_ns, env->hz), env->hz);
 }
 
-/* __tcp_set_rto() rounds srtt + rttvar (>= TCP_RTO_MIN) up to a jiffy, so with any
- * srtt > 0 the socket's RTO is one jiffy more than rto_ns alone: 204 ms on a veth at
- * HZ=250 (measured: tcp_fin_timeout 0 -> 0.736 s). */
+/* The greatest floor: __tcp_set_rto() rounds srtt + rttvar up to a jiffy, so allow one
+ * jiffy over rto_max_ns. */
 static int64_t rto_floor_hi(const struct model_env *env)
 {
-	return floor_of(to_jiffies(env->rto_ns, env->hz) + 1, env->hz);
+	int64_t hi = env->rto_max_ns > env->rto_ns ? env->rto_max_ns : env->rto_ns;
+
+	return floor_of(to_jiffies(hi, env->hz) + 1, env->hz);
 }
 
 static long sysctl_long(const struct scenario *c, const char *key, long def)

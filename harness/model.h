@@ -20,13 +20,15 @@
 /* What the model needs to know about the machine. */
 struct model_env {
 	int hz;			/* CONFIG_HZ (the orchestrator detects it) */
-	int64_t rto_ns;		/* server socket's RTO before rounding: 200 ms on a veth lab
-				 * (TCP_RTO_MIN; srtt is microseconds) */
+	int64_t rto_ns;		/* least RTO of the server socket: TCP_RTO_MIN, 200 ms */
+	int64_t rto_max_ns;	/* greatest: srtt + rttvar, rounded up a jiffy by the model;
+				 * default 240 ms (a delayed ACK's 40 ms in srtt). Set both to
+				 * tcpi_rto when it is known. */
 	int64_t latency_ns;	/* allowance for timer-softirq and wake-up latency, added
 				 * once to every upper bound */
 };
 
-/* Fills env with hz and the defaults: rto 200 ms, latency 10 ms. */
+/* Fills env with hz and the defaults: rto 200..240 ms, latency 10 ms. */
 void model_env_default(struct model_env *env, int hz);
 
 enum pred_kind {
@@ -46,8 +48,7 @@ struct prediction {
 int64_t model_timer_late(int64_t timeout_ns, int hz);
 
 /* The kernel's 3.5 x RTO floor of tcp_fin_time() for an RTO of exactly env->rto_ns, in ns
- * (computed in jiffies as the kernel does: (rto << 2) - (rto >> 1)). The model allows the
- * RTO one jiffy more, as __tcp_set_rto rounds TCP_RTO_MIN + srtt up. */
+ * (computed in jiffies as the kernel does: (rto << 2) - (rto >> 1)): the least floor. */
 int64_t model_rto_floor(const struct model_env *env);
 
 /* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored).
