@@ -146,7 +146,16 @@ int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen)
 			goto out;
 		lab->rootless = true;
 	}
-	lab->root_fd = netns_new(-1);
+	if (lab->rootless) {
+		/* From inside our user namespace, the host's namespace can no longer be
+		 * entered (setns() needs CAP_SYS_ADMIN over its owner, the initial user
+		 * namespace), so no thread could come back to it: move the whole
+		 * (single-threaded) process into lab-root instead. Threads made later
+		 * start there too. */
+		lab->root_fd = unshare(CLONE_NEWNET) < 0 ? -errno : netns_open_current();
+	} else {
+		lab->root_fd = netns_new(-1);
+	}
 	if (lab->root_fd < 0) {
 		ret = lab->root_fd;
 		snprintf(err, errlen,
@@ -224,6 +233,31 @@ static int add_addrs(struct nl_sock *sk, const struct cell_addrs *a, enum cell_s
 	return 0;
 }
 
+/* IPv6 settings of a new cell namespace, before its veth exists (a new device copies
+ * conf/default). No DAD: the link-local address would stay tentative for a second
+ * after every link up, and neighbour discovery answered to it is dropped (seen as
+ * Ip6InAddrErrors and a 1 s stall of the first connection). Keep addresses on link
+ * down, so that a side that "vanished" comes back as it was. These keys live in the
+ * namespace's own conf tree, so the host check of sysctl_ns_write() is not needed. */
+static int cell_ipv6_defaults(int ns)
+{
+	static const char *const keys[][2] = {
+		{ "net/ipv6/conf/all/accept_dad", "0" },
+		{ "net/ipv6/conf/default/accept_dad", "0" },
+		{ "net/ipv6/conf/all/keep_addr_on_down", "1" },
+		{ "net/ipv6/conf/default/keep_addr_on_down", "1" },
+	};
+	int saved = -1, ret, r;
+
+	ret = netns_enter(ns, &saved);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && ret == 0; i++)
+		ret = sysctl_write(keys[i][0], keys[i][1]);
+	r = netns_leave(saved);
+	return ret < 0 ? ret : r;
+}
+
 int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen)
 {
 	struct nl_sock *sk[2] = { NULL, NULL }, *mon[2] = { NULL, NULL };
@@ -256,6 +290,10 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 			ret = c->ns[s];
 			goto out;
 		}
+		step = "configure IPv6";
+		ret = cell_ipv6_defaults(c->ns[s]);
+		if (ret < 0)
+			goto out;
 		step = "open netlink socket";
 		ret = link_sock_open(c->ns[s], false, &sk[s]);
 		if (ret == 0)
@@ -267,10 +305,21 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 		inet_ntop(AF_INET6, side_addr(&c->a.v6, s), c->a.v6_str[s], INET6_ADDRSTRLEN);
 	}
 	/* The server end is created up; the client end must be brought up from its own
-	 * namespace (veth_open() has no peer yet while the pair is being built). */
+	 * namespace (veth_open() has no peer yet while the pair is being built).
+	 * The two ends get different ifindexes on purpose: linkwatch treats a carrier
+	 * change as urgent only when ifindex != iflink (linkwatch_urgent_event()); with
+	 * both ends at 2, link changes would wait for the next once-a-second run of the
+	 * machine-wide linkwatch work. */
 	step = "create veth";
 	ret = link_veth_create(sk[CELL_SERVER], LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
-			       c->ns[CELL_CLIENT], true);
+			       c->ns[CELL_CLIENT], true, LAB_IFINDEX_SERVER, LAB_IFINDEX_CLIENT);
+	if (ret == -EBUSY) /* taken by a fallback tunnel device: let the kernel choose */
+		ret = link_veth_create(sk[CELL_SERVER], LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
+				       c->ns[CELL_CLIENT], true, 0, 0);
+	else if (ret == 0) {
+		c->a.ifindex[CELL_SERVER] = LAB_IFINDEX_SERVER;
+		c->a.ifindex[CELL_CLIENT] = LAB_IFINDEX_CLIENT;
+	}
 	if (ret < 0)
 		goto out;
 	for (s = 0; s < 2; s++) {
@@ -279,6 +328,8 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 		ret = link_set_up(sk[s], 1, true);
 		if (ret < 0)
 			goto out;
+		if (c->a.ifindex[s] > 0)
+			continue;
 		step = "find veth";
 		ret = link_ifindex(sk[s], side_ifname[s], &c->a.ifindex[s]);
 		if (ret < 0)
@@ -296,8 +347,8 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 	}
 	for (s = 0; s < 2; s++) {
 		step = "wait for the link";
-		ret = link_wait_ready(sk[s], mon[s], c->a.ifindex[s], side_addr(&c->a.v6, s),
-				      LAB_READY_TIMEOUT);
+		ret = link_wait_up(sk[s], mon[s], c->a.ifindex[s], side_addr(&c->a.v6, s),
+				   LAB_READY_TIMEOUT);
 		if (ret < 0)
 			goto out;
 	}
@@ -352,7 +403,7 @@ int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, cha
 int cell_link_set(struct cell *cell, enum cell_side side, bool up)
 {
 	enum cell_side peer = side == CELL_SERVER ? CELL_CLIENT : CELL_SERVER;
-	struct nl_sock *sk = NULL, *mon[2] = { NULL, NULL };
+	struct nl_sock *sk = NULL, *psk = NULL, *mon[2] = { NULL, NULL };
 	bool admin, oper;
 	int ret;
 
@@ -373,18 +424,22 @@ int cell_link_set(struct cell *cell, enum cell_side side, bool up)
 	if (ret == 0)
 		ret = link_set_up(sk, cell->a.ifindex[side], true);
 	/* Both ends had their qdisc deactivated with the carrier: wait for both. */
+	/* The side that went down rejoins its addresses' groups when it comes back
+	 * (addrconf_dad_run(idev, true)); its peer only got its carrier back. */
 	if (ret == 0)
-		ret = link_wait_oper_up(mon[side], cell->a.ifindex[side], LAB_READY_TIMEOUT);
+		ret = link_wait_up(sk, mon[side], cell->a.ifindex[side],
+				   side_addr(&cell->a.v6, side), LAB_READY_TIMEOUT);
 	if (ret == 0)
-		ret = link_wait_oper_up(mon[peer], cell->a.ifindex[peer], LAB_READY_TIMEOUT);
-	/* addrconf_ifdown() dropped the IPv6 address when the link went down. */
+		ret = link_sock_open(cell->ns[peer], false, &psk);
+	if (ret == 0)
+		ret = link_wait_up(psk, mon[peer], cell->a.ifindex[peer], NULL, LAB_READY_TIMEOUT);
+	/* Addresses are kept on down (keep_addr_on_down); put them back anyway in case a
+	 * caller removed them. */
 	if (ret == 0)
 		ret = add_addrs(sk, &cell->a, side, true);
-	if (ret == 0)
-		ret = link_wait_ready(sk, mon[side], cell->a.ifindex[side],
-				      side_addr(&cell->a.v6, side), LAB_READY_TIMEOUT);
 out:
 	link_sock_close(sk);
+	link_sock_close(psk);
 	link_sock_close(mon[0]);
 	link_sock_close(mon[1]);
 	return ret;

@@ -21,6 +21,9 @@
 #define LAB_EHASH_DEFAULT 1024u
 #define LAB_IFNAME_SERVER "fw-srv"
 #define LAB_IFNAME_CLIENT "fw-cli"
+/* The veth ends' ifindexes, when free (lab.c says why they differ). */
+#define LAB_IFINDEX_SERVER 100
+#define LAB_IFINDEX_CLIENT 101
 
 struct lab;
 struct cell;
@@ -38,16 +41,19 @@ struct cell_addrs {
 };
 
 /* Opens the lab: when not root, first enters a new user namespace mapped to the caller
- * (the process must still be single-threaded), then creates lab-root and sets
+ * (the process must still be single-threaded) and moves the whole process into
+ * lab-root, since the host's namespace cannot be re-entered from there; as root the
+ * process stays where it is. Then creates lab-root (if not yet) and sets
  * net.ipv4.tcp_child_ehash_entries = ehash_entries (0: LAB_EHASH_DEFAULT) in it.
- * Returns 0 or -errno; on error err says why and what would fix it. -EPERM, -EACCES,
- * -ENOSPC, -EINVAL and -EUSERS mean the lab cannot be built here: exit 77. */
+ * Returns 0 or -errno; on error err says why and what would fix it; when
+ * lab_err_is_skip() holds, the lab cannot be built here: exit 77 with err. */
 int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen);
 
 /* Closes the lab's fds (cells must be destroyed first). NULL is a no-op. */
 void lab_close(struct lab *lab);
 
-/* fd of the network namespace finwait started in (valid until lab_close()). */
+/* fd of the network namespace finwait started in (valid until lab_close()). When
+ * lab_rootless(), it cannot be entered: setns() needs privilege over its owner. */
 int lab_host_netns(const struct lab *lab);
 
 /* fd of lab-root, the parent of every cell namespace. */
@@ -58,12 +64,13 @@ int lab_root_netns(const struct lab *lab);
  * reach it either (net_ctl_permissions() grants nothing outside our user namespace). */
 bool lab_rootless(const struct lab *lab);
 
-/* true when code may treat err as "skip, the lab cannot be built here". */
+/* true when err (from lab_open()) means the lab cannot be built on this machine
+ * (EPERM, EACCES, ENOSPC, EUSERS, ENOSYS): the CLI exits 77 with lab_open()'s message. */
 bool lab_err_is_skip(int err);
 
 /* Builds a cell for slot (< ADDR_SLOTS; cells may share a slot) and returns once both
- * ends are usable for IPv4 and IPv6 (link up with carrier, IPv6 address not
- * tentative). Returns 0 or -errno with err filled; nothing is left on error. */
+ * ends can send over IPv4 and IPv6 (both veth ends operationally up with their queues
+ * active: link_wait_up()). Returns 0 or -errno with err filled; nothing is left on error. */
 int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen);
 
 /* Closes the cell's fds; the kernel then reclaims its namespaces, veth and sockets
@@ -88,8 +95,8 @@ int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, cha
 		    size_t len);
 
 /* Sets that side's veth end up or down (down: the peer loses carrier and the side
- * "vanishes"). Up puts back IPv6 addresses that addrconf removed on down
- * (keep_addr_on_down = 0) and waits until the end is usable again. Returns 0 or -errno. */
+ * "vanishes"; its addresses are kept). Up makes sure the addresses are there and
+ * waits until both ends can send again. Returns 0 or -errno. */
 int cell_link_set(struct cell *cell, enum cell_side side, bool up);
 
 /* --keep: bind-mounts both namespaces at /run/netns/<name>-srv and <name>-cli so that

@@ -110,7 +110,7 @@ void link_sock_close(struct nl_sock *sk)
 }
 
 int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd,
-		     bool up)
+		     bool up, int ifindex, int peer_ifindex)
 {
 	struct rtnl_link *link = NULL, *p = NULL;
 	int ret;
@@ -123,6 +123,10 @@ int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int
 	if (up)
 		rtnl_link_set_flags(link, IFF_UP);
 	rtnl_link_set_name(p, peer);
+	if (ifindex > 0)
+		rtnl_link_set_ifindex(link, ifindex);
+	if (peer_ifindex > 0)
+		rtnl_link_set_ifindex(p, peer_ifindex);
 	/* The peer is born in its namespace (IFLA_NET_NS_FD inside VETH_INFO_PEER,
 	 * veth_newlink()): it never appears where this socket lives. */
 	if (peer_ns_fd >= 0)
@@ -211,59 +215,6 @@ out:
 	return ret;
 }
 
-/* 1 when the IPv6 address is present and not tentative, 0 when not yet, or -errno. */
-static int addr6_usable(struct nl_sock *sk, int ifindex, const void *addr)
-{
-	struct nl_cache *cache = NULL;
-	struct nl_object *obj;
-	int ret;
-
-	ret = link_nlerr(rtnl_addr_alloc_cache(sk, &cache));
-	if (ret < 0)
-		return ret;
-	for (obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
-		struct rtnl_addr *ra = (struct rtnl_addr *)obj;
-		struct nl_addr *local = rtnl_addr_get_local(ra);
-
-		if (rtnl_addr_get_family(ra) != AF_INET6 || rtnl_addr_get_ifindex(ra) != ifindex ||
-		    !local || nl_addr_get_len(local) != sizeof(struct in6_addr) ||
-		    memcmp(nl_addr_get_binary_addr(local), addr, sizeof(struct in6_addr)) != 0)
-			continue;
-		ret = !(rtnl_addr_get_flags(ra) & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
-		goto out;
-	}
-	ret = 0;
-out:
-	nl_cache_free(cache);
-	return ret;
-}
-
-static int mon_poll(struct nl_sock *mon, int64_t deadline);
-
-int link_wait_ready(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr,
-		    int64_t timeout_ns)
-{
-	int64_t deadline = mono_ns() + timeout_ns;
-	char buf[8192];
-
-	for (;;) {
-		int ret = addr6_usable(sk, ifindex, addr);
-
-		if (ret != 0)
-			return ret < 0 ? ret : 0;
-		/* Not yet: addrconf sends RTM_NEWADDR when it clears IFA_F_TENTATIVE
-		 * (addrconf_dad_completed()); wait for any event, then look again. */
-		ret = mon_poll(mon, deadline);
-		if (ret < 0)
-			return ret;
-		/* Drain the events: only the state they announce matters, not them. An
-		 * overrun (ENOBUFS) is as good as an event. */
-		while (recv(nl_socket_get_fd(mon), buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
-		       errno == ENOBUFS)
-			;
-	}
-}
-
 /* Returns when poll says mon is readable or the deadline passed: 0, -ETIMEDOUT, -errno. */
 static int mon_poll(struct nl_sock *mon, int64_t deadline)
 {
@@ -279,20 +230,58 @@ static int mon_poll(struct nl_sock *mon, int64_t deadline)
 	return 0;
 }
 
-int link_wait_oper_up(struct nl_sock *mon, int ifindex, int64_t timeout_ns)
+/* Looks at one notification: sets *oper when it says ifindex is operationally up,
+ * *addr when it announces the IPv6 address addr6 on ifindex. */
+static void mon_note(struct nlmsghdr *h, int ifindex, const void *addr6, bool *oper,
+		     bool *addr)
+{
+	if (h->nlmsg_type == RTM_NEWLINK) {
+		struct nlattr *tb[IFLA_MAX + 1];
+		struct ifinfomsg *ifi = nlmsg_data(h);
+
+		if (nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) == 0 &&
+		    ifi->ifi_index == ifindex && tb[IFLA_OPERSTATE] &&
+		    nla_get_u8(tb[IFLA_OPERSTATE]) == IF_OPER_UP)
+			*oper = true;
+	} else if (h->nlmsg_type == RTM_NEWADDR && addr6) {
+		struct nlattr *tb[IFA_MAX + 1];
+		struct ifaddrmsg *ifa = nlmsg_data(h);
+
+		if (nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) == 0 &&
+		    ifa->ifa_family == AF_INET6 && (int)ifa->ifa_index == ifindex &&
+		    tb[IFA_ADDRESS] && nla_len(tb[IFA_ADDRESS]) == sizeof(struct in6_addr) &&
+		    memcmp(nla_data(tb[IFA_ADDRESS]), addr6, sizeof(struct in6_addr)) == 0)
+			*addr = true;
+	}
+}
+
+int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		 int64_t timeout_ns)
 {
 	int64_t deadline = mono_ns() + timeout_ns;
 	int fd = nl_socket_get_fd(mon);
 	char buf[16384] __attribute__((aligned(8)));
+	bool oper = false, addr = addr6 == NULL;
 
-	for (;;) {
+	while (!oper || !addr) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		struct nlmsghdr *h;
 		int len, ret;
 
 		if (n < 0) {
-			if (errno == EINTR || errno == ENOBUFS)
+			if (errno == EINTR)
 				continue;
+			if (errno == ENOBUFS) {
+				/* Notifications were lost, maybe ours: ask for the link state
+				 * and accept the address as announced. */
+				bool admin;
+
+				ret = link_state(sk, ifindex, &admin, &oper);
+				if (ret < 0)
+					return ret;
+				addr = true;
+				continue;
+			}
 			if (errno != EAGAIN)
 				return -errno;
 			ret = mon_poll(mon, deadline);
@@ -301,19 +290,10 @@ int link_wait_oper_up(struct nl_sock *mon, int ifindex, int64_t timeout_ns)
 			continue;
 		}
 		len = (int)n;
-		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
-			struct nlattr *tb[IFLA_MAX + 1];
-			struct ifinfomsg *ifi;
-
-			if (h->nlmsg_type != RTM_NEWLINK ||
-			    nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
-				continue;
-			ifi = nlmsg_data(h);
-			if (ifi->ifi_index == ifindex && tb[IFLA_OPERSTATE] &&
-			    nla_get_u8(tb[IFLA_OPERSTATE]) == IF_OPER_UP)
-				return 0;
-		}
+		for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len))
+			mon_note(h, ifindex, addr6, &oper, &addr);
 	}
+	return 0;
 }
 
 int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up)

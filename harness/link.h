@@ -12,9 +12,8 @@
 struct nl_sock;
 
 /* Opens a NETLINK_ROUTE socket in the namespace ns_fd (-1: the calling thread's). With
- * monitor, the socket is non-blocking, joins the link and IPv6 address groups, and
- * serves only link_wait_ready() / link_wait_oper_up(). Returns 0 or -errno; free with
- * link_sock_close(). */
+ * monitor, the socket is non-blocking, joins the link and IPv6 address groups and serves
+ * only link_wait_up(). Returns 0 or -errno; free with link_sock_close(). */
 int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out);
 
 /* Closes and frees a socket from link_sock_open(); NULL is a no-op. */
@@ -22,9 +21,11 @@ void link_sock_close(struct nl_sock *sk);
 
 /* Creates a veth pair: name in sk's namespace (up when up), peer named peer in the
  * namespace peer_ns_fd (left down: veth_open() fails with ENOTCONN while the pair is
- * half-made, so the peer is brought up from its own side). Returns 0 or -errno. */
+ * half-made, so the peer is brought up from its own side). ifindex / peer_ifindex ask
+ * for these interface indexes (0: the kernel picks; the peer's is honoured only with
+ * the first, veth_newlink()). Returns 0 or -errno (-EBUSY: an index is taken). */
 int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd,
-		     bool up);
+		     bool up, int ifindex, int peer_ifindex);
 
 /* Looks up the ifindex of the link called name. Returns 0 or -errno (-ENODEV). */
 int link_ifindex(struct nl_sock *sk, const char *name, int *ifindex);
@@ -38,20 +39,18 @@ int link_set_up(struct nl_sock *sk, int ifindex, bool up);
 int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
 		  unsigned prefixlen, bool exist_ok);
 
-/* Waits until the IPv6 address addr on ifindex is usable (present, not tentative):
- * addrconf marks it so only once the link is up with carrier and its qdisc is active
- * (addrconf_link_ready()), which is also what IPv4 needs to send. mon is a monitor
- * socket of the same namespace, opened before the address was added. Returns 0,
- * -ETIMEDOUT, or -errno. */
-int link_wait_ready(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr,
-		    int64_t timeout_ns);
-
-/* Waits at most timeout_ns for a link notification on mon saying ifindex is
- * operationally up. linkwatch_do_dev() sends it after dev_activate(), so the link's
- * qdisc is live (a link whose carrier just came back drops packets until then). mon
- * must have joined before the change that brings the link up. Returns 0, -ETIMEDOUT
- * or -errno. */
-int link_wait_oper_up(struct nl_sock *mon, int ifindex, int64_t timeout_ns);
+/* Waits at most timeout_ns until mon has announced that ifindex is operationally up
+ * and, unless addr6 is NULL, the IPv6 address addr6 on ifindex. The link notification
+ * comes from linkwatch_do_dev() after dev_activate(): until then the link's queue is
+ * noop_qdisc and silently drops what is sent. The address one comes from
+ * addrconf_dad_completed(), after addrconf_dad_begin() joined the solicited-node group
+ * in a work item: until then neighbour solicitations for the address are dropped. Either
+ * loss costs a 1 s retransmission, and neither moment shows in the link's or the
+ * address's state (IFA_F_NODAD addresses are never tentative): the notifications do.
+ * mon (same namespace as sk) must have joined before the change; if notifications
+ * overflow, sk asks for the link state. Returns 0, -ETIMEDOUT or -errno. */
+int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		 int64_t timeout_ns);
 
 /* Reads whether ifindex is administratively up (IFF_UP) and operationally up.
  * Returns 0 or -errno. */
