@@ -30,13 +30,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "diag.h"
 #include "kinfo.h"
+#include "watch.h"
 #include "sampler.h"
 #include "timeline.h"
 #include "util.h"
@@ -463,6 +468,93 @@ static void test_filters_and_namespaces(void **state)
 	close(l2);
 }
 
+/* Reads from fd into buf (NUL-terminated, appended at *len) until `want` appears or the
+ * deadline passes; true when it appeared. */
+static bool read_until(int fd, char *buf, size_t cap, size_t *len, const char *want,
+		       int64_t deadline)
+{
+	while (!strstr(buf, want)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - mono_ns();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)(left / NSEC_PER_MSEC) + 1) <= 0)
+			return false;
+		n = read(fd, buf + *len, cap - 1 - *len);
+		if (n <= 0)
+			return strstr(buf, want) != NULL;
+		*len += (size_t)n;
+		buf[*len] = 0;
+	}
+	return true;
+}
+
+/* `finwait watch` end to end: a child runs cmd_watch() on this namespace; an orphan
+ * FIN_WAIT2 shows up as a line with its lifetime; SIGINT gives the summary and exit 0. */
+static void test_watch_command(void **state)
+{
+	static char out[16384];
+	size_t len = 0;
+	int pfd[2], st, lfd, cfd, afd;
+	uint16_t port = 0;
+	char portarg[16], *line;
+	double life, lo, hi;
+	pid_t pid;
+	(void)state;
+
+	write_sysctl("/proc/sys/net/ipv4/tcp_fin_timeout", "1");
+	lfd = listen_on(AF_INET, &port);
+	snprintf(portarg, sizeof(portarg), "%u", port);
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { "watch", "--port", portarg, "--state", "fin-wait-2",
+				 "--interval", "1ms", NULL };
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		_exit(cmd_watch(7, argv));
+	}
+	close(pfd[1]);
+	out[0] = 0;
+	/* It announces itself once its first sample is taken. */
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "sampling",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	cfd = connect_to(AF_INET, port);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	close(afd);
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "FIN_WAIT2 ",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "]\n",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_int_equal(kill(pid, SIGINT), 0);
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "upper bounds",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	printf("watch output:\n%s", out);
+	line = strstr(out, "FIN_WAIT2 ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, " -> "));
+	{
+		char *q = strstr(line, "s ["); /* "...:46402  1.007s [1.005, 1.010]" */
+		assert_non_null(q);
+		while (q > line && q[-1] != ' ')
+			q--;
+		assert_int_equal(sscanf(q, "%lfs [%lf, %lf]", &life, &lo, &hi), 3);
+	}
+	assert_true(lo <= life && life <= hi);
+	assert_true(hi >= 1.0 - 1.0 / hz && lo <= 1.0 + (double)wheel_lateness(NSEC_PER_SEC) / 1e9);
+	assert_non_null(strstr(out, "FIN_WAIT2: 1 left with both ends seen"));
+	close(pfd[0]);
+	close(cfd);
+	close(lfd);
+}
+
 /* Last: back on the host, its tcp_fin_timeout is what it was before. */
 static void test_host_untouched(void **state)
 {
@@ -482,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_fin_wait2_1s),
 		cmocka_unit_test(test_fin_wait2_2s),
 		cmocka_unit_test(test_keepalive_live_peer),
+		cmocka_unit_test(test_watch_command),
 		cmocka_unit_test(test_host_untouched),
 	};
 
