@@ -34,16 +34,11 @@ enum cstate {
 	C_FAILED,
 };
 
-/* 16 bytes a connection. The HTTP response is parsed as it streams by: a header line
- * is matched against "content-length:" one byte at a time, so no buffer is kept. */
+/* 20 bytes a connection: the response is scanned as it streams by, never buffered. */
 struct cconn {
 	int fd;
 	uint8_t state;
-	uint8_t hdr_done;
-	uint8_t line_len;  /* bytes of the current header line, saturating */
-	uint8_t cl_match;  /* the line still matches "content-length:" */
-	int32_t clen;      /* Content-Length being parsed, -1: none */
-	int32_t body_left;
+	struct ep_resp_scan resp;
 };
 
 struct client {
@@ -301,53 +296,9 @@ static void on_connected(struct client *cl, long i)
 		return;
 	}
 	c->state = C_READING;
-	c->clen = -1;
-	c->cl_match = 1;
+	ep_resp_scan_init(&c->resp);
 	if (epoll_ctl(cl->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		conn_fail(cl, i, "epoll_ctl", errno);
-}
-
-/* Feeds response bytes; returns true once the whole response has been read. */
-static bool parse_response(struct cconn *c, enum ep_mode mode, const char *b, size_t n)
-{
-	static const char key[] = "content-length:";
-	const size_t klen = sizeof(key) - 1;
-	size_t i = 0;
-
-	if (mode == EP_MODE_RAW)
-		return memchr(b, '\n', n) != NULL;
-	for (; i < n && !c->hdr_done; i++) {
-		char ch = b[i];
-
-		if (ch == '\r')
-			continue;
-		if (ch == '\n') {
-			if (c->line_len == 0) {
-				c->hdr_done = 1;
-				/* Without Content-Length (e.g. chunked) the body is not delimited
-				 * for us: treat the headers as the whole response. */
-				c->body_left = c->clen > 0 ? c->clen : 0;
-			}
-			c->line_len = 0;
-			c->cl_match = 1;
-			continue;
-		}
-		if (c->cl_match && c->line_len >= klen) {
-			if (ch >= '0' && ch <= '9' && c->clen < 100000000)
-				c->clen = (c->clen < 0 ? 0 : c->clen * 10) + (ch - '0');
-		} else if (c->cl_match) {
-			char lc = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-
-			if (lc != key[c->line_len])
-				c->cl_match = 0;
-		}
-		if (c->line_len < 255)
-			c->line_len++;
-	}
-	if (!c->hdr_done)
-		return false;
-	c->body_left -= (int32_t)(n - i);
-	return c->body_left <= 0;
 }
 
 static void on_readable(struct client *cl, long i)
@@ -373,7 +324,7 @@ static void on_readable(struct client *cl, long i)
 	}
 	if (c->state != C_READING)
 		return; /* bytes after the response are not ours to judge */
-	if (!parse_response(c, cl->o.mode, buf, (size_t)n))
+	if (!ep_resp_scan(&c->resp, cl->o.mode, buf, (size_t)n))
 		return;
 	emit_id(cl, STATUS_RESPONSE, i);
 	if (cl->o.at == EP_AT_RESPONSE)

@@ -38,7 +38,7 @@ struct conn {
 	uint32_t nresp;    /* responses sent */
 	int64_t deadline;  /* close-after deadline (CLOCK_MONOTONIC ns), 0: none */
 	uint8_t state;
-	uint8_t scan;      /* bytes of the request terminator matched so far */
+	struct ep_req_scan scan; /* where the next request ends */
 	uint8_t peer_fin;  /* the peer's FIN was read */
 };
 
@@ -403,33 +403,6 @@ static const char http_keep[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n
 static const char http_close[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
 				 "Content-Length: 3\r\nConnection: close\r\n\r\nok\n";
 
-/* Counts complete requests in buf: a raw request ends at '\n', an HTTP request at the
- * blank line after its headers ("\r\n\r\n", or a bare "\n\n"). */
-static int scan_requests(struct conn *c, enum ep_mode mode, const char *buf, size_t n)
-{
-	int done = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char ch = buf[i];
-
-		if (mode == EP_MODE_RAW) {
-			if (ch == '\n')
-				done++;
-			continue;
-		}
-		/* scan counts line ends seen with nothing between them ('\r' ignored). */
-		if (ch == '\n') {
-			if (++c->scan == 2) {
-				done++;
-				c->scan = 0;
-			}
-		} else if (ch != '\r') {
-			c->scan = 0;
-		}
-	}
-	return done;
-}
-
 static void on_readable(struct server *s, int fd)
 {
 	struct conn *c = &s->conns[fd];
@@ -469,7 +442,7 @@ static void on_readable(struct server *s, int fd)
 	if (c->state != CONN_OPEN)
 		return; /* after shutdown(SHUT_WR) nothing more can be answered */
 
-	int reqs = scan_requests(c, s->o.mode, buf, (size_t)n);
+	int reqs = ep_req_scan(&c->scan, s->o.mode, buf, (size_t)n);
 	bool closing = s->o.close.kind != EP_CLOSE_NONE && s->o.close_after_ns == 0;
 
 	for (int i = 0; i < reqs; i++) {

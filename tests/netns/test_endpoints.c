@@ -753,12 +753,35 @@ static int lab_down(void **state)
 	return 0;
 }
 
+/* Removes namespaces left by an earlier run of this test that was killed (its pid is
+ * gone), so that a SIGKILLed run does not leave names behind for ever. */
+static void reap_stale(void)
+{
+	char out[4096];
+
+	if (sh(out, sizeof(out), "ip netns list 2>/dev/null") != 0)
+		return;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[64], side[8];
+		int pid;
+
+		if (sscanf(line, "fwtest-ep-%d-%7[a-z]", &pid, side) != 2)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(name, sizeof(name), "fwtest-ep-%d-%s", pid, side);
+		sh(NULL, 0, "ip netns del %s 2>/dev/null", name);
+	}
+}
+
 /* Makes the two namespaces and the veth; returns 0, or 77 when namespaces cannot be made
  * here, or -1. */
 static int lab_up(void)
 {
 	char out[1024];
 	int pid = (int)getpid();
+
+	reap_stale();
 
 	snprintf(ns_srv, sizeof(ns_srv), "fwtest-ep-%d-srv", pid);
 	snprintf(ns_cli, sizeof(ns_cli), "fwtest-ep-%d-cli", pid);
