@@ -233,29 +233,30 @@ static int add_addrs(struct nl_sock *sk, const struct cell_addrs *a, enum cell_s
 	return 0;
 }
 
-/* IPv6 settings of a new cell namespace, before its veth exists (a new device copies
- * conf/default). No DAD: the link-local address would stay tentative for a second
- * after every link up, and neighbour discovery answered to it is dropped (seen as
- * Ip6InAddrErrors and a 1 s stall of the first connection). Keep addresses on link
- * down, so that a side that "vanished" comes back as it was. These keys live in the
- * namespace's own conf tree, so the host check of sysctl_ns_write() is not needed. */
-static int cell_ipv6_defaults(int ns)
+/* Writes per-namespace settings of our own making inside ns. They live in the
+ * namespace's own conf tree, so sysctl_ns_write()'s host check is not needed. */
+static int ns_conf(int ns, const char *const (*kv)[2], size_t n)
 {
-	static const char *const keys[][2] = {
-		{ "net/ipv6/conf/all/accept_dad", "0" },
-		{ "net/ipv6/conf/default/accept_dad", "0" },
-		{ "net/ipv6/conf/all/keep_addr_on_down", "1" },
-		{ "net/ipv6/conf/default/keep_addr_on_down", "1" },
-	};
 	int saved = -1, ret, r;
 
 	ret = netns_enter(ns, &saved);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < ARRAY_SIZE(keys) && ret == 0; i++)
-		ret = sysctl_write(keys[i][0], keys[i][1]);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = sysctl_write(kv[i][0], kv[i][1]);
 	r = netns_leave(saved);
 	return ret < 0 ? ret : r;
+}
+
+/* No DAD in a new cell namespace, set before its veth exists (a new device copies
+ * conf/default; conf/all is already 0): the link-local address would stay tentative
+ * for a second after every link up, and neighbour discovery answered to it is dropped
+ * (seen as Ip6InAddrErrors and a 1 s stall of a first connection). */
+static int cell_ipv6_defaults(int ns)
+{
+	static const char *const kv[][2] = { { "net/ipv6/conf/default/accept_dad", "0" } };
+
+	return ns_conf(ns, kv, ARRAY_SIZE(kv));
 }
 
 int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen)
@@ -414,7 +415,16 @@ int cell_link_set(struct cell *cell, enum cell_side side, bool up)
 	if (ret < 0 || admin == up)
 		goto out;
 	if (!up) {
-		ret = link_set_up(sk, cell->a.ifindex[side], false);
+		/* Keep the IPv6 addresses on down (addrconf_ifdown() drops them by
+		 * default), so that the side comes back as it was. */
+		char key[SYSCTL_KEY_MAX];
+		const char *kv[1][2] = { { key, "1" } };
+
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/keep_addr_on_down",
+			 cell->a.ifname[side]);
+		ret = ns_conf(cell->ns[side], kv, 1);
+		if (ret == 0)
+			ret = link_set_up(sk, cell->a.ifindex[side], false);
 		goto out;
 	}
 	/* Listen before the change, so that linkwatch's notifications cannot be missed. */
