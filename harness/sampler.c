@@ -49,6 +49,7 @@ static int sample_once(struct sampler *s)
 		c->seen = timeline_seen(s->tl);
 		c->last_before = before;
 		c->last_after = after;
+		c->total_dump_ns += after - before;
 		if (after - before > c->max_dump_ns)
 			c->max_dump_ns = after - before;
 	} else if (!s->counts.error) {

@@ -39,6 +39,7 @@ struct sampler_counts {
 	size_t seen;                  /* connections ever seen */
 	int64_t last_before, last_after; /* stamps of the latest sample */
 	int64_t max_dump_ns;          /* longest dump (t_after - t_before) */
+	int64_t total_dump_ns;        /* sum over the samples: mean = total / samples */
 	int error;                    /* first error (-errno); the thread has stopped */
 };
 
