@@ -248,15 +248,14 @@ static int ns_conf(int ns, const char *const (*kv)[2], size_t n)
 	return ret < 0 ? ret : r;
 }
 
-/* No DAD in a new cell namespace, set before its veth exists (a new device copies
- * conf/default; conf/all is already 0): the link-local address would stay tentative
- * for a second after every link up, and neighbour discovery answered to it is dropped
- * (seen as Ip6InAddrErrors and a 1 s stall of a first connection). */
-static int cell_ipv6_defaults(int ns)
+/* No DAD in a new cell namespace (the calling thread's), set before its veth exists
+ * (a new device copies conf/default; conf/all is already 0): the link-local address
+ * would stay tentative for a second after every link up, and neighbour discovery
+ * answered to it is dropped (seen as Ip6InAddrErrors and a 1 s stall of a first
+ * connection). A key of the namespace's own conf tree: no host check needed. */
+static int cell_ipv6_defaults(void)
 {
-	static const char *const kv[][2] = { { "net/ipv6/conf/default/accept_dad", "0" } };
-
-	return ns_conf(ns, kv, ARRAY_SIZE(kv));
+	return sysctl_write("net/ipv6/conf/default/accept_dad", "0");
 }
 
 int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen)
@@ -285,20 +284,26 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 	if (ret < 0)
 		goto out;
 	for (s = 0; s < 2; s++) {
+		int back = -1, r;
+
+		/* Made and set up from inside, in one visit (each setns() costs). */
 		step = "create network namespace";
-		c->ns[s] = netns_new(lab->root_fd);
+		c->ns[s] = netns_new_enter(lab->root_fd, &back);
 		if (c->ns[s] < 0) {
 			ret = c->ns[s];
 			goto out;
 		}
 		step = "configure IPv6";
-		ret = cell_ipv6_defaults(c->ns[s]);
-		if (ret < 0)
-			goto out;
-		step = "open netlink socket";
-		ret = link_sock_open(c->ns[s], false, &sk[s]);
+		ret = cell_ipv6_defaults();
+		if (ret == 0) {
+			step = "open netlink socket";
+			ret = link_sock_open(-1, false, &sk[s]);
+		}
 		if (ret == 0)
-			ret = link_sock_open(c->ns[s], true, &mon[s]);
+			ret = link_sock_open(-1, true, &mon[s]);
+		r = netns_leave(back);
+		if (ret == 0)
+			ret = r;
 		if (ret < 0)
 			goto out;
 		snprintf(c->a.ifname[s], IF_NAMESIZE, "%s", side_ifname[s]);

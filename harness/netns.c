@@ -79,6 +79,34 @@ out:
 	return ret;
 }
 
+int netns_new_enter(int parent, int *saved)
+{
+	int back, fd, ret;
+
+	*saved = -1;
+	back = netns_open_current();
+	if (back < 0)
+		return back;
+	if (parent >= 0 && setns(parent, CLONE_NEWNET) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	fd = netns_open_current();
+	if (fd < 0) {
+		ret = fd;
+		goto fail;
+	}
+	*saved = back;
+	return fd;
+fail:
+	netns_leave(back);
+	return ret;
+}
+
 unsigned long netns_inode(int fd)
 {
 	struct stat st;

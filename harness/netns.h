@@ -25,6 +25,12 @@ int netns_leave(int saved);
  * the new one is created from (tcp_child_ehash_entries: tcp_set_hashinfo()). */
 int netns_new(int parent);
 
+/* Like netns_new(), but leaves the calling thread inside the new namespace (to set it
+ * up without going back and forth); *saved receives the namespace it was in, for
+ * netns_leave(). Returns the new namespace's fd (>= 0) or -errno (then the thread is
+ * where it was and *saved is -1). */
+int netns_new_enter(int parent, int *saved);
+
 /* Inode number of the namespace behind fd (for tests and --keep names), 0 on error. */
 unsigned long netns_inode(int fd);
 
