@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,14 @@
  * wait for anything slow: generous, since they are events, not sleeps. */
 #define READY_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define DEFAULT_COMMAND_PORT 8080
+/* One client process holds at most this many connections: RLIMIT_NOFILE is 20 000 here
+ * and cannot be raised without CAP_SYS_RESOURCE (DESIGN.md), so larger cells are split. */
+#define CLIENT_MAX_CONNS 16000
+#define MAX_CLIENTS 8
+/* The ephemeral ports of one client address towards one server address and port. */
+#define PORT_RANGE_WIDE "1024 65535"
+#define PORTS_DEFAULT 28232	/* 32768..60999, a new namespace's default */
+#define PORTS_WIDE 64512
 
 /* A status pipe being read line by line (non-blocking). */
 struct evpipe {
@@ -37,15 +47,15 @@ struct ctx {
 	const struct scenario *sc;
 	struct cell_outcome *out;
 	struct cell *cell;
-	struct proc server, client;
-	struct evpipe spipe, cpipe;
+	struct proc server, client[MAX_CLIENTS];
+	struct evpipe spipe, cpipe[MAX_CLIENTS];
+	int nclients, npoints;
 	struct sampler *sampler;
 	char *dir;		/* external server's folder */
 	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */
 	int port;
 	bool listening;
 	bool point;
-	bool client_exited;
 };
 
 static void fail(struct ctx *c, int rc, const char *fmt, ...)
@@ -139,6 +149,8 @@ static int pipe_for_child(struct evpipe *p, int *child_end)
 	return 0;
 }
 
+static bool child_died(struct proc *p, const char *what, struct ctx *c);
+
 static void on_server_line(struct ctx *c, const struct status_event *ev)
 {
 	long long v;
@@ -186,12 +198,14 @@ static void on_client_line(struct ctx *c, const struct status_event *ev)
 
 	switch (ev->type) {
 	case STATUS_POINT:
-		c->point = true;
-		c->out->t_point = ev->t;
+		/* With several clients, the point is when the last one reached it. */
+		if (ev->t > c->out->t_point)
+			c->out->t_point = ev->t;
 		if (!status_get_long(ev, "n", &v))
-			c->out->connected = (long)v;
+			c->out->connected += (long)v;
 		if (!status_get_long(ev, "failed", &v))
-			c->out->failed = (long)v;
+			c->out->failed += (long)v;
+		c->point = ++c->npoints == c->nclients;
 		break;
 	case STATUS_LIMIT:
 		fail(c, -EMFILE, "finwait-client: descriptor limit too low (nofile=%s, wanted %s)",
@@ -202,35 +216,45 @@ static void on_client_line(struct ctx *c, const struct status_event *ev)
 			fail(c, -EIO, "finwait-client: %s failed: %s", status_get(ev, "op") ?: "?",
 			     status_get(ev, "msg") ?: "?");
 		break;
-	case STATUS_EXIT:
-		c->client_exited = true;
-		break;
 	default:
 		break;
 	}
 }
 
-/* Waits up to timeout_ms for status lines from either child and handles them. */
+/* Waits up to timeout_ms for status lines from the children and handles them. */
 static void pump(struct ctx *c, int timeout_ms)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = c->spipe.eof ? -1 : c->spipe.fd, .events = POLLIN },
-		{ .fd = c->cpipe.eof ? -1 : c->cpipe.fd, .events = POLLIN },
-	};
+	struct pollfd pfd[1 + MAX_CLIENTS];
 	struct status_event ev;
 
-	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+	pfd[0] = (struct pollfd){ .fd = c->spipe.eof ? -1 : c->spipe.fd, .events = POLLIN };
+	for (int i = 0; i < c->nclients; i++)
+		pfd[1 + i] = (struct pollfd){ .fd = c->cpipe[i].eof ? -1 : c->cpipe[i].fd,
+					      .events = POLLIN };
+	if (poll(pfd, (nfds_t)(1 + c->nclients), timeout_ms) < 0 && errno != EINTR)
 		return;
 	if (pfd[0].revents) {
 		evpipe_fill(&c->spipe);
 		while (evpipe_next(&c->spipe, &ev))
 			on_server_line(c, &ev);
 	}
-	if (pfd[1].revents) {
-		evpipe_fill(&c->cpipe);
-		while (evpipe_next(&c->cpipe, &ev))
+	for (int i = 0; i < c->nclients; i++) {
+		if (!pfd[1 + i].revents)
+			continue;
+		evpipe_fill(&c->cpipe[i]);
+		while (evpipe_next(&c->cpipe[i], &ev))
 			on_client_line(c, &ev);
 	}
+}
+
+/* A client that ended before reporting its point (it reports the point and then
+ * faults, so a dead client that reported is no failure). */
+static bool client_died(struct ctx *c)
+{
+	for (int i = 0; i < c->nclients; i++)
+		if (c->cpipe[i].eof && child_died(&c->client[i], "finwait-client", c))
+			return true;
+	return false;
 }
 
 static int ms_until(int64_t deadline, int cap_ms)
@@ -279,6 +303,15 @@ static int spawn_with_pipe(struct ctx *c, struct proc *p, struct evpipe *ep, int
 	ret = proc_spawn(p, ns, argv, &io);
 	close(child_end);
 	return ret;
+}
+
+static long nofile_hard(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_max == RLIM_INFINITY)
+		return LONG_MAX;
+	return (long)rl.rlim_max;
 }
 
 static int start_builtin_server(struct ctx *c)
@@ -331,9 +364,14 @@ static int start_builtin_server(struct ctx *c)
 		argv[n++] = "--user-timeout";
 		argv[n++] = dur_format(s->user_timeout_ns, ut, sizeof(ut));
 	}
-	snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
-	argv[n++] = "--max-conns";
-	argv[n++] = maxc;
+	/* Sockets the server keeps open need a descriptor each; orphans (close, linger*)
+	 * do not, so only those styles may go past the descriptor limit. */
+	if (s->close == SCEN_CLOSE_SHUTDOWN || s->close == SCEN_CLOSE_NONE ||
+	    c->sc->connections + 64 <= nofile_hard()) {
+		snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
+		argv[n++] = "--max-conns";
+		argv[n++] = maxc;
+	}
 	argv[n++] = "--status-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
@@ -457,14 +495,32 @@ static int start_sampler(struct ctx *c)
 	return ret;
 }
 
-static int start_client(struct ctx *c)
+/* Starts the client processes: CLIENT_MAX_CONNS connections each at most. */
+static int start_clients(struct ctx *c)
 {
 	const struct scenario *sc = c->sc;
 	char connect[80], n[24], timeout[32];
 	const char *fault;
 	char *argv[24];
-	int i = 0, ret;
+	long left = sc->connections;
+	int i = 0, ret, nidx;
 
+	if (sc->connections > PORTS_WIDE) {
+		fail(c, -EADDRNOTAVAIL, "%ld connections need more than the %d source ports of "
+		     "the client's one address", sc->connections, PORTS_WIDE);
+		return c->out->rc;
+	}
+	/* Several clients share the namespace's ports; each sizes the range only for its
+	 * own connections, so the orchestrator widens it for all of them. */
+	if (sc->connections > PORTS_DEFAULT / 2 &&
+	    !scen_kvlist_get(&sc->client_sysctl, "net.ipv4.ip_local_port_range")) {
+		ret = cell_sysctl_set(c->cell, CELL_CLIENT, "net.ipv4.ip_local_port_range",
+				      PORT_RANGE_WIDE, c->out->err, sizeof(c->out->err));
+		if (ret) {
+			c->out->rc = ret;
+			return ret;
+		}
+	}
 	switch (sc->client.fault) {
 	case SCEN_FAULT_VANISH:
 	case SCEN_FAULT_REBOOT:
@@ -474,11 +530,11 @@ static int start_client(struct ctx *c)
 		fault = scen_fault_name(sc->client.fault);
 	}
 	server_addr_port(c, connect, sizeof(connect));
-	snprintf(n, sizeof(n), "%ld", sc->connections);
 	argv[i++] = (char *)c->env->client_bin;
 	argv[i++] = "--connect";
 	argv[i++] = connect;
 	argv[i++] = "--connections";
+	nidx = i;
 	argv[i++] = n;
 	argv[i++] = "--mode";
 	argv[i++] = (char *)scen_mode_name(sc->client.mode);
@@ -491,10 +547,21 @@ static int start_client(struct ctx *c)
 	argv[i++] = "--status-fd";
 	argv[i++] = "3";
 	argv[i] = NULL;
-	ret = spawn_with_pipe(c, &c->client, &c->cpipe, cell_netns(c->cell, CELL_CLIENT), argv);
-	if (ret)
-		fail(c, ret, "cannot start %s: %s", c->env->client_bin, strerror(-ret));
-	return ret;
+	while (left > 0 && c->nclients < MAX_CLIENTS) {
+		long k = left < CLIENT_MAX_CONNS ? left : CLIENT_MAX_CONNS;
+
+		snprintf(n, sizeof(n), "%ld", k);
+		argv[nidx] = n;
+		ret = spawn_with_pipe(c, &c->client[c->nclients], &c->cpipe[c->nclients],
+				      cell_netns(c->cell, CELL_CLIENT), argv);
+		if (ret) {
+			fail(c, ret, "cannot start %s: %s", c->env->client_bin, strerror(-ret));
+			return ret;
+		}
+		c->nclients++;
+		left -= k;
+	}
+	return 0;
 }
 
 /* reboot: the client host goes away and comes back without its connections' state, so
@@ -509,7 +576,8 @@ static int do_reboot(struct ctx *c)
 
 	if ((ret = cell_link_set(c->cell, CELL_CLIENT, false)))
 		return ret;
-	proc_reap(&c->client);
+	for (int i = 0; i < c->nclients; i++)
+		proc_reap(&c->client[i]);
 	if ((ret = diag_open(cell_netns(c->cell, CELL_CLIENT), &d)))
 		return ret;
 	f.families = DIAG_F_IPV4 | DIAG_F_IPV6;
@@ -588,7 +656,8 @@ static bool finished(const struct sampler_counts *k, const struct finished_arg *
 static void teardown(struct ctx *c)
 {
 	/* SIGKILL works on a stopped (frozen) client too. */
-	proc_reap(&c->client);
+	for (int i = 0; i < c->nclients; i++)
+		proc_reap(&c->client[i]);
 	if (c->server.pid) {
 		proc_kill(&c->server, SIGTERM);
 		if (proc_wait(&c->server, 200 * NSEC_PER_MSEC, NULL))
@@ -596,8 +665,9 @@ static void teardown(struct ctx *c)
 	}
 	if (c->spipe.fd >= 0)
 		close(c->spipe.fd);
-	if (c->cpipe.fd >= 0)
-		close(c->cpipe.fd);
+	for (int i = 0; i < c->nclients; i++)
+		if (c->cpipe[i].fd >= 0)
+			close(c->cpipe[i].fd);
 	if (c->dir) {
 		ext_remove_dir(c->dir);
 		free(c->dir);
@@ -617,7 +687,8 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 
 	memset(out, 0, sizeof(*out));
 	evpipe_init(&c.spipe);
-	evpipe_init(&c.cpipe);
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		evpipe_init(&c.cpipe[i]);
 	out->t_start = mono_ns();
 
 	ret = cell_create(env->lab, slot, &c.cell, out->err, sizeof(out->err));
@@ -666,7 +737,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 	if (ret || stopping(&c))
 		goto out;
 	server_addr_port(&c, out->addr, sizeof(out->addr));
-	if (start_sampler(&c) || start_client(&c))
+	if (start_sampler(&c) || start_clients(&c))
 		goto out;
 
 	/* Until the client reports its point: it has the limit as its own timeout. */
@@ -677,7 +748,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 			break;
 		}
 		pump(&c, ms_until(deadline, 50));
-		if (!c.point && c.cpipe.eof && child_died(&c.client, "finwait-client", &c))
+		if (!c.point && client_died(&c))
 			break;
 	}
 	if (out->rc || stopping(&c))

@@ -383,6 +383,24 @@ out:
 	return ret;
 }
 
+/* Each cell gets its own established hash of lab-root's tcp_child_ehash_entries
+ * buckets, and tcp_sk_init() gives such a namespace tcp_max_tw_buckets = buckets / 2:
+ * past that, an orphan that should become a FIN_WAIT2 minisocket is dropped at once
+ * (tcp_time_wait(): "time wait bucket table overflow"). Size the table so that every
+ * connection of the largest cell can hold a minisocket: twice its connections, rounded
+ * up to a power of two (the kernel rounds too), never below LAB_EHASH_DEFAULT. */
+static unsigned lab_ehash_for(struct scenario *const *cells, size_t n)
+{
+	unsigned long want = LAB_EHASH_DEFAULT, pow = 1;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned long)cells[i]->connections * 2 > want)
+			want = (unsigned long)cells[i]->connections * 2;
+	while (pow < want)
+		pow <<= 1;
+	return (unsigned)pow;
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
@@ -629,7 +647,7 @@ int cmd_run(int argc, char **argv)
 	rc = 3;
 
 	/* Before any thread: lab_open may have to enter a user namespace. */
-	ret = lab_open(&lab, 0, err, sizeof(err));
+	ret = lab_open(&lab, lab_ehash_for(cells, n_cells), err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "finwait: %s\n", err);
 		rc = lab_err_is_skip(ret) ? 77 : 3;
