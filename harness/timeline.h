@@ -48,7 +48,9 @@ struct tl_visit {
 	uint8_t flags;                  /* enum tl_visit_flag */
 };
 
-/* One connection: a 4-tuple and the states it went through, in order. */
+/* One connection: a 4-tuple and the states it went through, in order. 80 bytes plus
+ * 40 per visit (room for 3 at first): ~200 bytes for a usual connection, ~20 MB for the
+ * 100 000 connections of a pile-up (less in drop-closed mode). */
 struct tl_conn {
 	struct diag_tuple tuple;
 	uint64_t cookie;        /* 0 when unknown (event-only connection) */
