@@ -193,6 +193,30 @@ static void predict_orphan(const struct scenario *c, const struct model_env *env
 	}
 }
 
+/* An orphan's FIN_WAIT2 lives in a timewait minisocket, and inet_twsk_alloc() refuses one
+ * when the namespace already holds tcp_max_tw_buckets of them: tcp_time_wait() then
+ * closes the socket at once ("time wait bucket table overflow"). All of a cell's
+ * connections close together, so past the first tcp_max_tw_buckets the rest are
+ * dropped. Without the sysctl the lab sizes the table so that this cannot happen
+ * (tcp_sk_init(): tcp_max_tw_buckets = ehash buckets / 2). */
+static void apply_tw_buckets(const struct scenario *c, const struct model_env *env,
+			     struct prediction *p)
+{
+	long buckets = sysctl_long(c, "net.ipv4.tcp_max_tw_buckets", -1);
+
+	if (buckets < 0 || buckets >= c->connections || p->kind != PRED_RANGE)
+		return;
+	if (buckets == 0) {
+		predict_none(p, env);
+		say(p, "orphan, tcp_max_tw_buckets 0: no timewait minisocket, the socket is "
+		       "dropped when the FIN is ACKed (tcp_time_wait)");
+		return;
+	}
+	p->may_drop = c->connections - buckets;
+	append(p, "; tcp_max_tw_buckets %ld < %ld connections: %ld dropped at once", buckets,
+	       c->connections, p->may_drop);
+}
+
 /* Non-orphaned FIN_WAIT2 (shutdown, descriptor kept): only keepalive can end it. */
 static void predict_shutdown(const struct scenario *c, const struct model_env *env,
 			     struct prediction *p)
@@ -301,6 +325,7 @@ int model_predict(const struct scenario *c, const struct model_env *env,
 		 * (tcp_close). Keepalive, TCP_USER_TIMEOUT and the peer's state do not matter:
 		 * the minisocket sends nothing. */
 		predict_orphan(c, env, p);
+		apply_tw_buckets(c, env, p);
 		if (cl == SCEN_CLOSE_LINGER)
 			append(p, " [SO_LINGER %ds]", c->server.linger_s);
 	}

@@ -41,6 +41,9 @@ struct prediction {
 	enum pred_kind kind;
 	int64_t min_ns, max_ns;	/* PRED_RANGE; PRED_NONE: 0 and the "tiny" bound */
 	char reason[256];	/* one line: the rule that applies, and the timer slack */
+	long may_drop;		/* PRED_RANGE: how many of the cell's connections may show no
+				 * FIN_WAIT2 at all, because the timewait table is full
+				 * (tcp_max_tw_buckets); 0 normally */
 };
 
 /* Worst-case lateness L(T) of a kernel timer of length timeout_ns on a HZ kernel

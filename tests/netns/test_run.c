@@ -333,6 +333,29 @@ static void test_sigint_mid_run(void **state)
 	assert_int_equal(count_host_links(), links);
 }
 
+/* A full timewait table drops the orphans past tcp_max_tw_buckets (no FIN_WAIT2 at
+ * all): the model allows exactly that many absent, and no more. */
+static void test_tw_bucket_overflow(void **state)
+{
+	char json[4200], *text;
+	json_object *root, *cells, *fw2;
+	const char *args[] = { "run", "--set", "connections=8", "--set",
+			       "sysctl.net.ipv4.tcp_max_tw_buckets=3", "--json", json,
+			       scenario_file("tw-overflow", "model"), NULL };
+	(void)state;
+
+	snprintf(json, sizeof(json), "%s/tw.json", tmpdir);
+	assert_int_equal(run("tw", args), 0);
+	text = slurp(json);
+	root = json_tokener_parse(text);
+	free(text);
+	assert_true(json_object_object_get_ex(root, "cells", &cells));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, 0), "fin_wait2",
+					      &fw2));
+	assert_int_equal((int)jnum(fw2, "count"), 3);
+	json_object_put(root);
+}
+
 /* Two runs at once share nothing: each has its own lab-root and cells held by fds, so
  * the same addresses and interface names live in different namespaces. */
 static void test_two_runs_at_once(void **state)
@@ -408,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_bad_scenario_names_file_line),
 		cmocka_unit_test(test_global_sysctl_refused),
 		cmocka_unit_test(test_sigint_mid_run),
+		cmocka_unit_test(test_tw_bucket_overflow),
 		cmocka_unit_test(test_two_runs_at_once),
 		cmocka_unit_test(test_help_and_list),
 	};

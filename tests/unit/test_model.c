@@ -173,6 +173,32 @@ static void test_orphan_rows(void **state)
 	assert_non_null(strstr(p.reason, "[SO_LINGER 5s]"));
 }
 
+/* tcp_max_tw_buckets: measured with 8 frozen clients and fin_timeout 1 s, 0 buckets gave
+ * no FIN_WAIT2 at all, 4 gave four 1.0 s FIN_WAIT2s and four none, 8 gave eight. */
+static void test_tw_buckets(void **state)
+{
+	struct prediction p;
+	(void)state;
+
+	p = predict("connections = 8\n[client]\nfault = freeze\n[sysctl]\n"
+		    "net.ipv4.tcp_fin_timeout = 1\nnet.ipv4.tcp_max_tw_buckets = 4\n");
+	assert_range(&p, 996 * MS, 1042 * MS);
+	assert_int_equal(p.may_drop, 4);
+	assert_non_null(strstr(p.reason, "tcp_max_tw_buckets 4 < 8 connections: 4 dropped"));
+	p = predict("connections = 8\n[client]\nfault = freeze\n[sysctl]\n"
+		    "net.ipv4.tcp_fin_timeout = 1\nnet.ipv4.tcp_max_tw_buckets = 8\n");
+	assert_range(&p, 996 * MS, 1042 * MS);
+	assert_int_equal(p.may_drop, 0);
+	p = predict("connections = 8\n[client]\nfault = freeze\n[sysctl]\n"
+		    "net.ipv4.tcp_fin_timeout = 1\nnet.ipv4.tcp_max_tw_buckets = 0\n");
+	assert_none(&p, "tcp_max_tw_buckets 0");
+	/* A non-orphan keeps its full socket: the table does not matter. */
+	p = predict("connections = 8\n[server]\nclose = shutdown\n[client]\nfault = freeze\n"
+		    "[sysctl]\nnet.ipv4.tcp_max_tw_buckets = 0\n");
+	assert_forever(&p, "shutdown");
+	assert_int_equal(p.may_drop, 0);
+}
+
 static void test_faults_on_orphan(void **state)
 {
 	const char *f2 = "[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n";
@@ -385,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_timer_late_table),
 		cmocka_unit_test(test_rto_floor),
 		cmocka_unit_test(test_orphan_rows),
+		cmocka_unit_test(test_tw_buckets),
 		cmocka_unit_test(test_faults_on_orphan),
 		cmocka_unit_test(test_shutdown_rows),
 		cmocka_unit_test(test_user_timeout),
