@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "endpoint_opts.h"
 #include "external.h"
 #include "proc.h"
 #include "sampler.h"
@@ -56,6 +58,10 @@ struct ctx {
 	int port;
 	bool listening;
 	bool point;
+	/* The server's connections by status-line id, to turn its close events into
+	 * timeline events (a socket reset between two samples is still accounted for). */
+	struct diag_tuple *tuples;
+	size_t n_tuples;
 };
 
 static void fail(struct ctx *c, int rc, const char *fmt, ...)
@@ -151,12 +157,92 @@ static int pipe_for_child(struct evpipe *p, int *child_end)
 
 static bool child_died(struct proc *p, const char *what, struct ctx *c);
 
+static int tuple_from_status(const char *local, const char *remote, struct diag_tuple *t)
+{
+	struct sockaddr_storage l, r;
+	socklen_t len;
+
+	if (!local || !remote || status_parse_addr(local, &l, &len) ||
+	    status_parse_addr(remote, &r, &len) || l.ss_family != r.ss_family)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->family = (uint8_t)l.ss_family;
+	if (l.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&l, *b = (const void *)&r;
+
+		t->lport = ntohs(a->sin_port);
+		t->rport = ntohs(b->sin_port);
+		memcpy(t->laddr, &a->sin_addr, 4);
+		memcpy(t->raddr, &b->sin_addr, 4);
+	} else {
+		const struct sockaddr_in6 *a = (const void *)&l, *b = (const void *)&r;
+
+		t->lport = ntohs(a->sin6_port);
+		t->rport = ntohs(b->sin6_port);
+		memcpy(t->laddr, &a->sin6_addr, 16);
+		memcpy(t->raddr, &b->sin6_addr, 16);
+	}
+	return 0;
+}
+
+static void on_accepted(struct ctx *c, const struct status_event *ev)
+{
+	struct diag_tuple t;
+	long long id;
+
+	if (status_get_long(ev, "id", &id) || id <= 0 || id > 4 * EP_MAX_CONNECTIONS ||
+	    tuple_from_status(status_get(ev, "local"), status_get(ev, "remote"), &t))
+		return;
+	if ((size_t)id >= c->n_tuples) {
+		size_t n = c->n_tuples ? c->n_tuples : 64;
+		struct diag_tuple *nt;
+
+		while (n <= (size_t)id)
+			n *= 2;
+		if (!(nt = realloc(c->tuples, n * sizeof(*nt))))
+			return; /* events are a refinement: the samples still stand */
+		memset(nt + c->n_tuples, 0, (n - c->n_tuples) * sizeof(*nt));
+		c->tuples = nt;
+		c->n_tuples = n;
+	}
+	c->tuples[id] = t;
+	/* The handshake ended no later than accept(): for a connection the samples saw,
+	 * the event only matters when it falls in the sampled entry interval; for one they
+	 * missed, it is all there is. */
+	if (c->sampler)
+		sampler_add_event(c->sampler, &t, DIAG_ESTABLISHED, ev->t);
+}
+
+/* close(), shutdown() or SO_LINGER close as the server saw it: FIN_WAIT1 began during
+ * the call (taken at its start), a reset socket was gone by its end. */
+static void on_close(struct ctx *c, const struct status_event *ev)
+{
+	const char *style = status_get(ev, "style");
+	long long id, done;
+
+	if (!c->sampler || !style || status_get_long(ev, "id", &id) || id <= 0 ||
+	    (size_t)id >= c->n_tuples || !c->tuples[id].family)
+		return;
+	if (!strcmp(style, "linger0")) {
+		if (!status_get_long(ev, "done", &done))
+			sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, done);
+	} else if (strcmp(style, "none")) {
+		sampler_add_event(c->sampler, &c->tuples[id], DIAG_FIN_WAIT1, ev->t);
+	}
+}
+
 static void on_server_line(struct ctx *c, const struct status_event *ev)
 {
 	long long v;
 	const char *s;
 
 	switch (ev->type) {
+	case STATUS_ACCEPTED:
+		on_accepted(c, ev);
+		break;
+	case STATUS_CLOSE:
+		on_close(c, ev);
+		break;
 	case STATUS_LISTENING:
 		if (!status_get_long(ev, "port", &v))
 			c->port = (int)v;
@@ -673,6 +759,7 @@ static void teardown(struct ctx *c)
 		free(c->dir);
 	}
 	sampler_free(c->sampler);
+	free(c->tuples);
 	cell_destroy(c->cell);
 }
 

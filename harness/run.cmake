@@ -11,7 +11,7 @@ add_library(fwrun STATIC
 target_compile_definitions(fwrun PRIVATE
   FINWAIT_SCENARIO_DIR="${CMAKE_SOURCE_DIR}/tests/scenarios")
 target_include_directories(fwrun PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(fwrun PUBLIC fwscen fwlab fwdiag fwstatus fwkinfo fwutil)
+target_link_libraries(fwrun PUBLIC fwscen fwlab fwdiag fwendpoint fwstatus fwkinfo fwutil)
 
 add_executable(finwait ${CMAKE_CURRENT_LIST_DIR}/main.c)
 target_link_libraries(finwait PRIVATE fwrun fwkinfo)

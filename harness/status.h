@@ -27,7 +27,7 @@ enum status_type {
 	STATUS_ACCEPTED,    /* server: id= local= remote= */
 	STATUS_OPTS,        /* server: effective socket options of a connection */
 	STATUS_RESPONSE,    /* server: id= n= (n-th response on that connection) */
-	STATUS_CLOSE,       /* server: id= style= (t is taken just before the call) */
+	STATUS_CLOSE,       /* server: id= style= done= (t just before the call, done after) */
 	STATUS_PEER_CLOSED, /* either: id= (read returned 0: the peer's FIN arrived) */
 	STATUS_PEER_RESET,  /* either: id= (ECONNRESET: the peer's RST arrived) */
 	STATUS_CONNECTED,   /* client: id= local= remote=, or n= for the aggregate line */

@@ -342,6 +342,9 @@ static void do_close(struct server *s, int fd)
 	status_begin(&l, STATUS_CLOSE, t);
 	status_add_long(&l, "id", id);
 	status_add(&l, "style", ep_close_format(cs, style, sizeof(style)));
+	/* t is taken before the call and done after it: the state change happened in
+	 * between (with linger0 the socket is gone by done). */
+	status_add_long(&l, "done", (long long)mono_ns());
 	status_write(s->o.status_fd, &l);
 }
 

@@ -356,6 +356,30 @@ static void test_tw_bucket_overflow(void **state)
 	json_object_put(root);
 }
 
+/* Reset sockets live for well under a millisecond: sampled every 300 ms they are never
+ * seen in sock_diag, and only the server's accept and close events account for them. */
+static void test_unsampled_connections_from_events(void **state)
+{
+	char json[4200], *text;
+	json_object *root, *cells, *cell, *conns, *v;
+	const char *args[] = { "run", "linger0-reset", "--set", "interval=300ms", "--matrix",
+			       "client.fault=hang", "--json", json, NULL };
+	(void)state;
+
+	snprintf(json, sizeof(json), "%s/l0.json", tmpdir);
+	assert_int_equal(run("l0", args), 0);
+	text = slurp(json);
+	root = json_tokener_parse(text);
+	free(text);
+	assert_true(json_object_object_get_ex(root, "cells", &cells));
+	cell = json_object_array_get_idx(cells, 0);
+	assert_true(json_object_object_get_ex(cell, "connections", &conns));
+	assert_int_equal(json_object_array_length(conns), 8);
+	assert_true(json_object_object_get_ex(cell, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "pass");
+	json_object_put(root);
+}
+
 /* Two runs at once share nothing: each has its own lab-root and cells held by fds, so
  * the same addresses and interface names live in different namespaces. */
 static void test_two_runs_at_once(void **state)
@@ -432,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_global_sysctl_refused),
 		cmocka_unit_test(test_sigint_mid_run),
 		cmocka_unit_test(test_tw_bucket_overflow),
+		cmocka_unit_test(test_unsampled_connections_from_events),
 		cmocka_unit_test(test_two_runs_at_once),
 		cmocka_unit_test(test_help_and_list),
 	};
