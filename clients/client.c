@@ -171,26 +171,6 @@ static int ensure_ports(const struct client_opts *o, char *msg, size_t len)
 	return 0;
 }
 
-static rlim_t raise_nofile(rlim_t want)
-{
-	struct rlimit r;
-
-	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
-		return 1024;
-	if (r.rlim_cur >= want)
-		return r.rlim_cur;
-	if (r.rlim_max < want) {
-		struct rlimit big = { want, want };
-
-		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
-			return want;
-	}
-	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
-		getrlimit(RLIMIT_NOFILE, &r);
-	return r.rlim_cur;
-}
-
 static void start_one(struct client *cl, long i)
 {
 	const struct client_opts *o = &cl->o;
@@ -468,7 +448,7 @@ int main(int argc, char **argv)
 	cl.detail = cl.o.connections <= cl.o.detail_max;
 
 	rlim_t want = (rlim_t)cl.o.connections + FD_RESERVE;
-	rlim_t have = raise_nofile(want);
+	rlim_t have = nofile_raise(want);
 	if (have < want) {
 		status_begin(&l, STATUS_LIMIT, mono_ns());
 		status_add_long(&l, "nofile", (long long)have);

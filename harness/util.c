@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static const struct {
@@ -135,4 +136,25 @@ char *str_trim(char *s)
 bool str_startswith(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+long nofile_raise(long want)
+{
+	rlim_t w = (rlim_t)want;
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+		return 1024;
+	if (r.rlim_cur >= w)
+		return (long)r.rlim_cur;
+	if (r.rlim_max < w) {
+		struct rlimit big = { w, w };
+
+		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
+			return want;
+	}
+	r.rlim_cur = r.rlim_max < w ? r.rlim_max : w;
+	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+		getrlimit(RLIMIT_NOFILE, &r);
+	return (long)r.rlim_cur;
 }

@@ -1,4 +1,4 @@
-/* util: durations, the monotonic clock and small string helpers. Pure, no kernel state. */
+/* util: durations, the monotonic clock, the descriptor limit and small string helpers. */
 #ifndef FINWAIT_UTIL_H
 #define FINWAIT_UTIL_H
 
@@ -27,6 +27,10 @@ int parse_long(const char *s, long min, long max, long *out);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t mono_ns(void);
+
+/* Raises RLIMIT_NOFILE towards want: the soft limit up to the hard one, and the hard one
+ * too when allowed (CAP_SYS_RESOURCE). Returns the soft limit in force afterwards. */
+long nofile_raise(long want);
 
 /* Seconds as a double, for reports. */
 static inline double ns_to_s(int64_t ns) { return (double)ns / (double)NSEC_PER_SEC; }

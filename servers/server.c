@@ -90,28 +90,6 @@ static void emit_id(struct server *s, enum status_type type, int64_t t, uint32_t
 	status_write(s->o.status_fd, &l);
 }
 
-/* Raises RLIMIT_NOFILE towards want: soft to hard, then hard too (needs CAP_SYS_RESOURCE).
- * Returns the soft limit in force afterwards. */
-static rlim_t raise_nofile(rlim_t want)
-{
-	struct rlimit r;
-
-	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
-		return 1024;
-	if (r.rlim_cur >= want)
-		return r.rlim_cur;
-	if (r.rlim_max < want) {
-		struct rlimit big = { want, want };
-
-		if (setrlimit(RLIMIT_NOFILE, &big) == 0)
-			return want;
-	}
-	r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
-	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
-		getrlimit(RLIMIT_NOFILE, &r);
-	return r.rlim_cur;
-}
-
 static int open_listener(struct server *s)
 {
 	const struct server_opts *o = &s->o;
@@ -513,7 +491,7 @@ static int setup(struct server *s)
 	/* Without --max-conns, take what the limit allows and say nothing. */
 	long asked = s->o.max_conns ? s->o.max_conns : EP_MAX_CONNECTIONS;
 	rlim_t want = (rlim_t)asked + FD_RESERVE;
-	rlim_t have = raise_nofile(want);
+	rlim_t have = nofile_raise(want);
 	sigset_t mask;
 
 	if (have < want && s->o.max_conns) {
