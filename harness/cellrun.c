@@ -800,6 +800,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 				      sizeof(out->err));
 		if (ret) {
 			out->rc = ret;
+			out->host_moved = ret == -EIO; /* lab.h: the host's value moved */
 			goto out;
 		}
 	}
@@ -810,6 +811,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 				      sizeof(out->err));
 		if (ret) {
 			out->rc = ret;
+			out->host_moved = ret == -EIO;
 			goto out;
 		}
 	}

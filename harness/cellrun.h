@@ -31,6 +31,7 @@ struct cell_outcome {
 	int rc;			/* 0, or -errno of what failed (err says what) */
 	bool skipped;		/* the lab could not be built here */
 	bool interrupted;	/* stopped by a signal */
+	bool host_moved;	/* a host sysctl changed under a cell write: abort the run */
 	char err[512];
 	char note[256];		/* something worth saying that is not an error */
 	struct timeline *tl;	/* the server's sockets; NULL when the cell never sampled */

@@ -417,8 +417,8 @@ static void *worker(void *arg)
 		}
 		atomic_store(&j->state, 1);
 		cellrun(&p->env, (unsigned)(i % ADDR_SLOTS), j->sc, &j->out);
-		/* The host's sysctl moved: stop everything (lab.h: -EIO). */
-		if (j->out.rc == -EIO && strstr(j->out.err, "host"))
+		/* The host's sysctl moved: stop everything. */
+		if (j->out.host_moved)
 			atomic_store(&stop_flag, true);
 		atomic_store(&j->state, 2);
 		atomic_fetch_add(&p->done, 1);
@@ -558,7 +558,8 @@ static int build_report_cell(struct job *j, const struct model_env *menv)
 	}
 	if (build_conns(j))
 		return -ENOMEM;
-	if (j->out.skipped || (j->out.interrupted && !j->out.rc && !j->out.t_point)) {
+	/* A cell cut short by a signal has a truncated timeline: not judged. */
+	if (j->out.skipped || j->out.interrupted) {
 		model_expect(j->sc, menv, &rc->expect);
 		rc->verdict = REPORT_SKIP;
 		rc->error = j->out.interrupted ? "interrupted" : j->out.err;
@@ -748,6 +749,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	report_count(&rep, &passed, &failed, &skipped);
+	for (size_t i = 0; i < n_cells; i++)
+		if (pool.jobs[i].out.host_moved) {
+			fprintf(stderr, "finwait: aborted: %s\n", pool.jobs[i].out.err);
+			rc = 3;
+			goto out;
+		}
 	if (interrupted)
 		rc = EXIT_INTERRUPTED;
 	else if (internal)
