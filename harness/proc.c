@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -148,6 +149,11 @@ int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_
 	p->pid = pid;
 	/* The child is ours and not reaped, so its pid cannot be recycled yet. */
 	p->pidfd = sys_pidfd_open(pid);
+	if (p->pidfd < 0 && errno == ENOSYS) {
+		/* Only under emulators (valgrind) on this kernel: go on with the pid. */
+		ret = 0;
+		goto out;
+	}
 	if (p->pidfd < 0) {
 		ret = -errno;
 		kill(pid, SIGKILL);
@@ -168,8 +174,10 @@ out:
 
 int proc_kill(const struct proc *p, int sig)
 {
-	if (!p || p->pidfd < 0)
+	if (!p || p->pid <= 0)
 		return -ESRCH;
+	if (p->pidfd < 0)
+		return kill(p->pid, sig) < 0 ? -errno : 0;
 	return sys_pidfd_send_signal(p->pidfd, sig) < 0 ? -errno : 0;
 }
 
@@ -202,11 +210,27 @@ int proc_wait(struct proc *p, int64_t timeout_ns, int *status)
 				return -errno;
 		}
 	}
+	if (p->pidfd < 0 && timeout_ns >= 0) {
+		/* No pidfd (ENOSYS): poll the child every millisecond until the deadline. */
+		int64_t deadline = mono_ns() + timeout_ns;
+
+		while ((r = waitpid(p->pid, &st, WNOHANG)) == 0) {
+			struct timespec ms = { 0, NSEC_PER_MSEC };
+
+			if (mono_ns() >= deadline)
+				return -ETIMEDOUT;
+			nanosleep(&ms, NULL);
+		}
+		if (r < 0)
+			return -errno;
+		goto reaped;
+	}
 	do
 		r = waitpid(p->pid, &st, 0);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return -errno;
+reaped:
 	if (status)
 		*status = st;
 	if (p->pidfd >= 0)

@@ -24,7 +24,7 @@ struct proc_io {
 /* A running (or exited, not yet reaped) child. */
 struct proc {
 	pid_t pid;                /* 0 when none */
-	int pidfd;                /* -1 when none */
+	int pidfd;                /* -1 when none (or the kernel has no pidfd_open) */
 };
 
 /* Forks a child that enters the network namespace ns_fd (-1: stays in the calling

@@ -721,6 +721,8 @@ static void test_proc_pdeathsig(void **state)
 		char *argv[] = { "sleep", "300", NULL };
 		struct proc p;
 
+		/* Should this test fail half-way, the intermediate goes with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[0]);
 		if (proc_spawn(&p, -1, argv, NULL) < 0)
 			_exit(1);
@@ -733,6 +735,13 @@ static void test_proc_pdeathsig(void **state)
 	assert_int_equal(read(fds[0], &grand, sizeof(grand)), sizeof(grand));
 	close(fds[0]);
 	pidfd = pidfd_open_(grand);
+	if (pidfd < 0 && errno == ENOSYS) {
+		/* Under valgrind, which lacks pidfd_open: nothing to poll with. */
+		kill(mid, SIGKILL);
+		waitpid(mid, NULL, 0);
+		waitpid(grand, NULL, 0);
+		skip();
+	}
 	assert_true(pidfd >= 0);
 	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 0), 0); /* alive before */
