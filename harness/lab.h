@@ -40,11 +40,11 @@ struct cell_addrs {
 	char v6_str[2][INET6_ADDRSTRLEN];
 };
 
-/* Opens the lab: when not root, first enters a new user namespace mapped to the caller
- * (the process must still be single-threaded) and moves the whole process into
- * lab-root, since the host's namespace cannot be re-entered from there; as root the
- * process stays where it is. Then creates lab-root (if not yet) and sets
- * net.ipv4.tcp_child_ehash_entries = ehash_entries (0: LAB_EHASH_DEFAULT) in it.
+/* Opens the lab: creates lab-root and sets net.ipv4.tcp_child_ehash_entries =
+ * ehash_entries (0: LAB_EHASH_DEFAULT) in it. As root the process stays in its
+ * namespace. When not root, it first enters a new user namespace mapped to the caller
+ * (the process must still be single-threaded) and then moves, for good, into lab-root:
+ * the host's namespace cannot be re-entered from inside that user namespace.
  * Returns 0 or -errno; on error err says why and what would fix it; when
  * lab_err_is_skip() holds, the lab cannot be built here: exit 77 with err. */
 int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen);
