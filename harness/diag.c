@@ -1,4 +1,5 @@
 #include "diag.h"
+#include "nlerr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -31,32 +32,6 @@ struct diag {
 	size_t n, cap;
 	int err; /* first error seen by the callback during one dump */
 };
-
-static int nlerr_to_errno(int e)
-{
-	switch (e < 0 ? -e : e) {
-	case 0: return 0;
-	case NLE_INTR: return -EINTR;
-	case NLE_BAD_SOCK: return -EBADF;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_EXIST: return -EEXIST;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_MSGSIZE: return -EMSGSIZE;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_MSG_TRUNC: return -EMSGSIZE;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_PERM: return -EPERM;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_DUMP_INTR: return -EINTR;
-	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
-	default: return -EIO;
-	}
-}
 
 static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
 {

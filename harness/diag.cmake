@@ -6,4 +6,4 @@ add_library(fwdiag STATIC
   ${CMAKE_CURRENT_LIST_DIR}/sampler.c
   ${CMAKE_CURRENT_LIST_DIR}/watch.c)
 target_include_directories(fwdiag PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(fwdiag PUBLIC fwutil PkgConfig::LIBNL Threads::Threads)
+target_link_libraries(fwdiag PUBLIC fwutil fwnl PkgConfig::LIBNL Threads::Threads)

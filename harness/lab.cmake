@@ -7,4 +7,4 @@ add_library(fwlab STATIC
   ${CMAKE_CURRENT_LIST_DIR}/lab.c
   ${CMAKE_CURRENT_LIST_DIR}/proc.c)
 target_include_directories(fwlab PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(fwlab PUBLIC fwutil PkgConfig::LIBNL Threads::Threads)
+target_link_libraries(fwlab PUBLIC fwutil fwnl PkgConfig::LIBNL Threads::Threads)

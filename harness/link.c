@@ -18,48 +18,9 @@
 
 #include "link.h"
 #include "netns.h"
+#include "nlerr.h"
 #include "util.h"
 
-int link_nlerr(int nlerr)
-{
-	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case 0: return 0;
-	case NLE_INTR: return -EINTR;
-	case NLE_BAD_SOCK: return -EBADF;
-	case NLE_AGAIN: return -EAGAIN;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_EXIST: return -EEXIST;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_RANGE: return -ERANGE;
-	case NLE_MSGSIZE: return -EMSGSIZE;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_NOATTR: return -ENODATA;
-	case NLE_MISSING_ATTR: return -EINVAL;
-	case NLE_AF_MISMATCH: return -EAFNOSUPPORT;
-	case NLE_SEQ_MISMATCH: return -EPROTO;
-	case NLE_MSG_OVERFLOW: return -EOVERFLOW;
-	case NLE_MSG_TRUNC: return -EMSGSIZE;
-	case NLE_NOADDR: return -EADDRNOTAVAIL;
-	case NLE_SRCRT_NOSUPPORT: return -EOPNOTSUPP;
-	case NLE_MSG_TOOSHORT: return -EPROTO;
-	case NLE_MSGTYPE_NOSUPPORT: return -EOPNOTSUPP;
-	case NLE_OBJ_MISMATCH: return -EINVAL;
-	case NLE_NOCACHE: return -ENOENT;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
-	case NLE_NOACCESS: return -EACCES;
-	case NLE_PERM: return -EPERM;
-	case NLE_PKTLOC_FILE: return -ENOENT;
-	case NLE_PARSE_ERR: return -EPROTO;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_IMMUTABLE: return -EROFS;
-	case NLE_DUMP_INTR: return -EINTR;
-	case NLE_ATTRSIZE: return -EMSGSIZE;
-	default: return -EIO;
-	}
-}
 
 int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out)
 {
@@ -77,7 +38,7 @@ int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out)
 		if (ret < 0)
 			goto out;
 	}
-	ret = link_nlerr(nl_connect(sk, NETLINK_ROUTE));
+	ret = nlerr_to_errno(nl_connect(sk, NETLINK_ROUTE));
 	if (saved >= 0) {
 		int r = netns_leave(saved);
 
@@ -87,11 +48,11 @@ int link_sock_open(int ns_fd, bool monitor, struct nl_sock **out)
 	if (ret < 0)
 		goto out;
 	if (monitor) {
-		ret = link_nlerr(nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR,
+		ret = nlerr_to_errno(nl_socket_add_memberships(sk, RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR,
 							   0));
 		if (ret < 0)
 			goto out;
-		ret = link_nlerr(nl_socket_set_nonblocking(sk));
+		ret = nlerr_to_errno(nl_socket_set_nonblocking(sk));
 		if (ret < 0)
 			goto out;
 	}
@@ -131,7 +92,7 @@ int link_veth_create(struct nl_sock *sk, const char *name, const char *peer, int
 	 * veth_newlink()): it never appears where this socket lives. */
 	if (peer_ns_fd >= 0)
 		rtnl_link_set_ns_fd(p, peer_ns_fd);
-	ret = link_nlerr(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
+	ret = nlerr_to_errno(rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL));
 	rtnl_link_put(p);
 	rtnl_link_put(link);
 	return ret;
@@ -142,7 +103,7 @@ int link_ifindex(struct nl_sock *sk, const char *name, int *ifindex)
 	struct rtnl_link *link = NULL;
 	int ret;
 
-	ret = link_nlerr(rtnl_link_get_kernel(sk, 0, name, &link));
+	ret = nlerr_to_errno(rtnl_link_get_kernel(sk, 0, name, &link));
 	if (ret == -ENOENT)
 		ret = -ENODEV;
 	if (ret < 0)
@@ -166,7 +127,7 @@ int link_set_up(struct nl_sock *sk, int ifindex, bool up)
 		rtnl_link_set_flags(chg, IFF_UP);
 	else
 		rtnl_link_unset_flags(chg, IFF_UP);
-	ret = link_nlerr(rtnl_link_change(sk, orig, chg, 0));
+	ret = nlerr_to_errno(rtnl_link_change(sk, orig, chg, 0));
 	if (ret == -ENOENT)
 		ret = -ENODEV;
 out:
@@ -198,7 +159,7 @@ int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
 	nl_addr_set_prefixlen(local, (int)prefixlen);
 	rtnl_addr_set_ifindex(ra, ifindex);
 	rtnl_addr_set_family(ra, family);
-	ret = link_nlerr(rtnl_addr_set_local(ra, local));
+	ret = nlerr_to_errno(rtnl_addr_set_local(ra, local));
 	if (ret < 0)
 		goto out;
 	rtnl_addr_set_prefixlen(ra, (int)prefixlen);
@@ -206,7 +167,7 @@ int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
 	 * keep the address tentative (unusable) for a second. */
 	if (family == AF_INET6)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
-	ret = link_nlerr(rtnl_addr_add(sk, ra, NLM_F_EXCL));
+	ret = nlerr_to_errno(rtnl_addr_add(sk, ra, NLM_F_EXCL));
 	if (ret == -EEXIST && exist_ok)
 		ret = 0;
 out:
@@ -301,7 +262,7 @@ int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up)
 	struct rtnl_link *link = NULL;
 	int ret;
 
-	ret = link_nlerr(rtnl_link_get_kernel(sk, ifindex, NULL, &link));
+	ret = nlerr_to_errno(rtnl_link_get_kernel(sk, ifindex, NULL, &link));
 	if (ret == -ENOENT)
 		ret = -ENODEV;
 	if (ret < 0)

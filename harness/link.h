@@ -56,7 +56,5 @@ int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const voi
  * Returns 0 or -errno. */
 int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up);
 
-/* Maps a libnl error (negative NLE_* or positive) to a negative errno. */
-int link_nlerr(int nlerr);
 
 #endif
