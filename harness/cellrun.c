@@ -1,5 +1,6 @@
 #include "cellrun.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,7 @@ struct ctx {
 	struct cell *cell;
 	struct proc server, client[MAX_CLIENTS];
 	struct evpipe spipe, cpipe[MAX_CLIENTS];
+	bool reached[MAX_CLIENTS];	/* that client reported its point (then faults) */
 	int nclients, npoints;
 	struct sampler *sampler;
 	char *dir;		/* external server's folder */
@@ -278,7 +281,7 @@ static void on_server_line(struct ctx *c, const struct status_event *ev)
 	}
 }
 
-static void on_client_line(struct ctx *c, const struct status_event *ev)
+static void on_client_line(struct ctx *c, int i, const struct status_event *ev)
 {
 	long long v;
 
@@ -291,14 +294,17 @@ static void on_client_line(struct ctx *c, const struct status_event *ev)
 			c->out->connected += (long)v;
 		if (!status_get_long(ev, "failed", &v))
 			c->out->failed += (long)v;
-		c->point = ++c->npoints == c->nclients;
+		if (!c->reached[i]) {
+			c->reached[i] = true;
+			c->point = ++c->npoints == c->nclients;
+		}
 		break;
 	case STATUS_LIMIT:
 		fail(c, -EMFILE, "finwait-client: descriptor limit too low (nofile=%s, wanted %s)",
 		     status_get(ev, "nofile") ?: "?", status_get(ev, "wanted") ?: "?");
 		break;
 	case STATUS_ERROR:
-		if (!c->point && !status_get(ev, "id"))
+		if (!c->reached[i] && !status_get(ev, "id"))
 			fail(c, -EIO, "finwait-client: %s failed: %s", status_get(ev, "op") ?: "?",
 			     status_get(ev, "msg") ?: "?");
 		break;
@@ -329,16 +335,17 @@ static void pump(struct ctx *c, int timeout_ms)
 			continue;
 		evpipe_fill(&c->cpipe[i]);
 		while (evpipe_next(&c->cpipe[i], &ev))
-			on_client_line(c, &ev);
+			on_client_line(c, i, &ev);
 	}
 }
 
-/* A client that ended before reporting its point (it reports the point and then
- * faults, so a dead client that reported is no failure). */
+/* A client that ended before reporting its point. One that reported it then does its
+ * fault (crash kills itself, none exits): that is no failure. */
 static bool client_died(struct ctx *c)
 {
 	for (int i = 0; i < c->nclients; i++)
-		if (c->cpipe[i].eof && child_died(&c->client[i], "finwait-client", c))
+		if (!c->reached[i] && c->cpipe[i].eof &&
+		    child_died(&c->client[i], "finwait-client", c))
 			return true;
 	return false;
 }
@@ -554,7 +561,8 @@ static int start_command_server(struct ctx *c)
 		}
 		/* Polling sock_diag is the only event for "listening"; at the sampling
 		 * interval it costs microseconds. */
-		struct timespec ts = { 0, c->sc->interval_ns };
+		struct timespec ts = { (time_t)(c->sc->interval_ns / NSEC_PER_SEC),
+				       (long)(c->sc->interval_ns % NSEC_PER_SEC) };
 		nanosleep(&ts, NULL);
 	}
 	ret = 0;
@@ -739,6 +747,32 @@ static bool finished(const struct sampler_counts *k, const struct finished_arg *
 	return k->last_before > a->after && k->live_total == k->live[DIAG_TIME_WAIT];
 }
 
+/* Kills every process whose network namespace is ns_fd's: what an external server forked
+ * or daemonized is out of reach of PR_SET_PDEATHSIG and of our signals to its parent,
+ * and would keep the cell's namespace alive. Our own threads are not listed in /proc. */
+static void kill_ns_processes(int ns_fd)
+{
+	struct stat ns, st;
+	struct dirent *e;
+	DIR *d;
+
+	if (ns_fd < 0 || fstat(ns_fd, &ns) || !(d = opendir("/proc")))
+		return;
+	while ((e = readdir(d))) {
+		char path[300];
+		pid_t pid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+		if (pid != getpid() && !stat(path, &st) && st.st_ino == ns.st_ino &&
+		    st.st_dev == ns.st_dev)
+			kill(pid, SIGKILL);
+	}
+	closedir(d);
+}
+
 static void teardown(struct ctx *c)
 {
 	/* SIGKILL works on a stopped (frozen) client too. */
@@ -751,7 +785,8 @@ static void teardown(struct ctx *c)
 	}
 	if (c->spipe.fd >= 0)
 		close(c->spipe.fd);
-	for (int i = 0; i < c->nclients; i++)
+	/* A client whose spawn failed left its pipe open without being counted. */
+	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (c->cpipe[i].fd >= 0)
 			close(c->cpipe[i].fd);
 	if (c->dir) {
@@ -760,6 +795,10 @@ static void teardown(struct ctx *c)
 	}
 	sampler_free(c->sampler);
 	free(c->tuples);
+	if (c->cell) {
+		kill_ns_processes(cell_netns(c->cell, CELL_SERVER));
+		kill_ns_processes(cell_netns(c->cell, CELL_CLIENT));
+	}
 	cell_destroy(c->cell);
 }
 
@@ -826,8 +865,10 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 	if (ret || stopping(&c))
 		goto out;
 	server_addr_port(&c, out->addr, sizeof(out->addr));
-	if (start_sampler(&c) || start_clients(&c))
+	if (start_sampler(&c))
 		goto out;
+	if (start_clients(&c))
+		goto sample_end;
 
 	/* Until the client reports its point: it has the limit as its own timeout. */
 	deadline = mono_ns() + sc->limit_ns + READY_TIMEOUT_NS;
@@ -868,6 +909,10 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 			break;
 		}
 		if (stopping(&c))
+			break;
+		/* A server that died closed its sockets itself: what follows is not the
+		 * close under test. */
+		if (c.spipe.eof && child_died(&c.server, "the server", &c))
 			break;
 		/* The server's status lines must be drained while we wait. */
 		pump(&c, ms_until(deadline, 10));

@@ -27,7 +27,8 @@ static void usage(FILE *f, const char *prog)
 		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'%s COMMAND --help' describes a command's options.\n"
 		   "Exit codes: 0 every expectation held, 1 an expectation failed, 2 bad usage or\n"
-		   "scenario, 3 internal error, 77 the lab cannot be built here.\n", prog);
+		   "scenario, 3 internal error, 77 the lab cannot be built here, 130 interrupted.\n",
+		prog);
 }
 
 int main(int argc, char **argv)

@@ -44,6 +44,10 @@ struct prediction {
 	long may_drop;		/* PRED_RANGE: how many of the cell's connections may show no
 				 * FIN_WAIT2 at all, because the timewait table is full
 				 * (tcp_max_tw_buckets); 0 normally */
+	bool ends_at_point;	/* PRED_NONE: FIN_WAIT2 ends when the client acts at its
+				 * point (crash, none): a connection's FIN_WAIT2 may last from
+				 * its start until the point, plus max_ns ... */
+	int64_t timer_max_ns;	/* ... or until an orphan's timer ends it (0: no timer) */
 };
 
 /* Worst-case lateness L(T) of a kernel timer of length timeout_ns on a HZ kernel

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cellrun.h"
+#include "external.h"
 #include "kinfo.h"
 #include "lab.h"
 #include "model.h"
@@ -28,6 +29,10 @@
 #endif
 
 #define MAX_JOBS_DEFAULT 64
+/* The sampler's shortest period (sampler_start()). */
+#define MIN_INTERVAL_NS (100 * NSEC_PER_USEC)
+/* One client address has this many ephemeral ports towards one server port. */
+#define MAX_CELL_CONNECTIONS 64512
 #define EXIT_INTERRUPTED 130
 
 static const char run_usage[] =
@@ -43,7 +48,8 @@ static const char run_usage[] =
 	"  -m, --matrix KEY=V1,V2  add (or replace) a matrix axis: one cell per value\n"
 	"  -j, --jobs N            cells run at once (default: all cells, at most 64)\n"
 	"  -i, --interval DUR      sampling period (same as --set scenario.interval=DUR)\n"
-	"      --json FILE         write the JSON report (- for stdout)\n"
+	"      --json FILE         write the JSON report (- for stdout; the table then goes\n"
+	"                          to stderr)\n"
 	"      --junit FILE        write a JUnit XML report, one testcase per cell\n"
 	"      --csv FILE          write the raw timelines as CSV, one row per connection\n"
 	"                          and state\n"
@@ -199,9 +205,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first_arg)
 			}
 			break;
 		case 'i':
-			if (dur_parse(optarg, &ns) || ns <= 0) {
-				fprintf(stderr, "finwait run: bad --interval '%s' (a duration: 1ms, 500us)\n",
-					optarg);
+			if (dur_parse(optarg, &ns) || ns < MIN_INTERVAL_NS) {
+				fprintf(stderr, "finwait run: bad --interval '%s' (a duration of at least "
+						"100us: 1ms, 500us)\n", optarg);
 				return 2;
 			}
 			snprintf(interval_set, sizeof(interval_set), "scenario.interval=%s", optarg);
@@ -227,11 +233,19 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first_arg)
 			fputs(run_usage, stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "finwait run: %s needs a value\n", argv[optind - 1]);
+			if (optopt && optopt < 256)
+				fprintf(stderr, "finwait run: -%c needs a value\n", optopt);
+			else
+				fprintf(stderr, "finwait run: %s needs a value\n", argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "finwait run: unknown option '%s'\n\n%s", argv[optind - 1],
-				run_usage);
+			/* In a group of short options argv[optind - 1] is not the culprit. */
+			if (optopt)
+				fprintf(stderr, "finwait run: unknown option '-%c'\n\n%s", optopt,
+					run_usage);
+			else
+				fprintf(stderr, "finwait run: unknown option '%s'\n\n%s",
+					argv[optind - 1], run_usage);
 			return 2;
 		}
 	}
@@ -282,6 +296,46 @@ static int apply_overrides(struct scenario *sc, const struct opts *o)
 	return 0;
 }
 
+/* What the scenario parser accepts but a cell cannot run: refuse before anything is
+ * built, naming the scenario file. */
+static int check_runnable(const struct scenario *sc, const struct model_env *menv)
+{
+	struct prediction p;
+	char a[32], b[32];
+
+	char **argv = NULL;
+	struct ext_vars v = { "198.18.0.1", "8080", "/tmp" };
+
+	if (sc->interval_ns < MIN_INTERVAL_NS) {
+		fprintf(stderr, "%s: %s: interval must be at least 100us\n", sc->file, sc->name);
+		return 2;
+	}
+	if (sc->connections > MAX_CELL_CONNECTIONS) {
+		fprintf(stderr, "%s: %s: at most %d connections a cell (the source ports of the "
+				"client's one address)\n", sc->file, sc->name, MAX_CELL_CONNECTIONS);
+		return 2;
+	}
+	/* A socket still in FIN_WAIT2 at the limit is reported as lasting >= limit: an
+	 * expected end later than that could never be seen. */
+	if (!model_expect(sc, menv, &p) && p.kind == PRED_RANGE &&
+	    sc->limit_ns < p.max_ns + sc->server.close_after_ns) {
+		fprintf(stderr, "%s: %s: limit %s ends before the expected FIN_WAIT2 end (up to "
+				"%s after the close): raise limit\n", sc->file, sc->name,
+			dur_format(sc->limit_ns, a, sizeof(a)),
+			dur_format(p.max_ns + sc->server.close_after_ns, b, sizeof(b)));
+		return 2;
+	}
+	if (sc->server.program == SCEN_PROG_COMMAND) {
+		if (ext_split(sc->server.command ? sc->server.command : "", &v, &argv)) {
+			fprintf(stderr, "%s: %s: server.command is empty or has an unterminated "
+					"quote\n", sc->file, sc->name);
+			return 2;
+		}
+		ext_argv_free(argv);
+	}
+	return 0;
+}
+
 /* Every sysctl must be per namespace: refuse the run before anything is built. */
 static int check_sysctls(const struct scenario *sc)
 {
@@ -310,8 +364,8 @@ static int check_sysctls(const struct scenario *sc)
 
 /* Loads the scenarios named on the command line (or the built-in ones), applies the
  * overrides and expands every matrix into *cells. Returns 0 or an exit code. */
-static int load_cells(int argc, char **argv, const struct opts *o, struct scenario ***cells,
-		      size_t *n_cells)
+static int load_cells(int argc, char **argv, const struct opts *o,
+		      const struct model_env *menv, struct scenario ***cells, size_t *n_cells)
 {
 	struct scenario **list = NULL, **all = NULL;
 	size_t n_list = 0, n_all = 0;
@@ -372,7 +426,7 @@ static int load_cells(int argc, char **argv, const struct opts *o, struct scenar
 		}
 	}
 	for (size_t i = 0; i < n_all; i++)
-		if ((ret = check_sysctls(all[i])))
+		if ((ret = check_sysctls(all[i])) || (ret = check_runnable(all[i], menv)))
 			goto out;
 	*cells = all;
 	*n_cells = n_all;
@@ -497,6 +551,7 @@ static int build_conns(struct job *j)
 static void judge(struct job *j, const struct model_env *menv)
 {
 	struct report_cell *rc = &j->rc;
+	int64_t t_point = j->out.t_point - j->out.t_start;
 	long dropped = 0;
 	bool all_ok = true;
 
@@ -509,13 +564,26 @@ static void judge(struct job *j, const struct model_env *menv)
 	for (size_t i = 0; i < rc->n_conns; i++) {
 		const struct report_conn *c = &rc->conns[i];
 		struct measured m = { MEAS_ABSENT, 0, 0 };
+		struct prediction p = rc->expect;
 		char why[256];
 
 		for (size_t s = 0; s < c->n_states; s++)
 			if (!strcmp(c->states[s].state, "FIN_WAIT2")) {
-				m.kind = c->states[s].open ? MEAS_OPEN : MEAS_RANGE;
-				m.min_ns = c->states[s].life_min_ns;
-				m.max_ns = c->states[s].life_max_ns;
+				const struct report_state *st = &c->states[s];
+
+				m.kind = st->open ? MEAS_OPEN : MEAS_RANGE;
+				m.min_ns = st->life_min_ns;
+				m.max_ns = st->life_max_ns;
+				/* The client acts once all its connections reached the point: this
+				 * one's FIN_WAIT2 may last until then, or until the orphan timer. */
+				if (p.ends_at_point && t_point > st->entered_lo_ns) {
+					int64_t wait = t_point - st->entered_lo_ns + p.max_ns;
+
+					if (p.timer_max_ns && wait > p.timer_max_ns)
+						wait = p.timer_max_ns;
+					if (wait > p.max_ns)
+						p.max_ns = wait;
+				}
 			}
 		/* The model may allow some connections to skip FIN_WAIT2 entirely. */
 		if (m.kind == MEAS_ABSENT && rc->expect.kind == PRED_RANGE &&
@@ -523,15 +591,18 @@ static void judge(struct job *j, const struct model_env *menv)
 			dropped++;
 			continue;
 		}
-		if (!model_check(&rc->expect, &m, why, sizeof(why)) && all_ok) {
+		if (!model_check(&p, &m, why, sizeof(why)) && all_ok) {
 			all_ok = false;
 			snprintf(j->why, sizeof(j->why), "%s -> %s: %s", c->local, c->remote, why);
 		}
 	}
-	if (rc->n_conns == 0) {
-		struct measured m = { MEAS_ABSENT, 0, 0 };
-		if (!model_check(&rc->expect, &m, j->why, sizeof(j->why)))
-			all_ok = false;
+	/* Every connection the client reported must be in the timeline (sampled, or known
+	 * from the server's events): a missing one was never judged. */
+	if (all_ok && (long)rc->n_conns < j->out.connected) {
+		snprintf(j->why, sizeof(j->why), "the client reached its point with %ld "
+			 "connections, the server's timeline holds %zu", j->out.connected,
+			 rc->n_conns);
+		all_ok = false;
 	}
 	rc->verdict = all_ok ? REPORT_PASS : REPORT_FAIL;
 	if (!all_ok)
@@ -650,7 +721,9 @@ int cmd_run(int argc, char **argv)
 		rc = ret;
 		goto out;
 	}
-	if ((rc = load_cells(argc - first, argv + first, &o, &cells, &n_cells)))
+	kinfo_read(&ki);
+	model_env_default(&menv, ki.hz ? ki.hz : 100);
+	if ((rc = load_cells(argc - first, argv + first, &o, &menv, &cells, &n_cells)))
 		goto out;
 	rc = 3;
 
@@ -661,8 +734,6 @@ int cmd_run(int argc, char **argv)
 		rc = lab_err_is_skip(ret) ? 77 : 3;
 		goto out;
 	}
-	kinfo_read(&ki);
-	model_env_default(&menv, ki.hz ? ki.hz : 100);
 	find_program("FINWAIT_SERVER", "servers", "finwait-server", server_bin, sizeof(server_bin));
 	find_program("FINWAIT_CLIENT", "clients", "finwait-client", client_bin, sizeof(client_bin));
 
@@ -691,11 +762,17 @@ int cmd_run(int argc, char **argv)
 	t0 = mono_ns();
 	for (size_t i = 0; i < n_threads; i++)
 		if (pthread_create(&threads[i], NULL, worker, &pool)) {
+			fprintf(stderr, "finwait: cannot start worker thread %zu: %s\n", i + 1,
+				strerror(errno));
 			n_threads = i;
-			atomic_store(&stop_flag, true);
 			internal = true;
 			break;
 		}
+	/* Fewer workers than asked is fine; none at all means nobody takes the cells. */
+	if (n_threads == 0) {
+		atomic_store(&stop_flag, true);
+		worker(&pool); /* marks every cell done and skipped */
+	}
 	{
 		bool tty = !o.quiet && isatty(STDERR_FILENO);
 		struct timespec tick = { 0, 100 * NSEC_PER_MSEC };
@@ -717,7 +794,6 @@ int cmd_run(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n_threads; i++)
 		pthread_join(threads[i], NULL);
-	interrupted = interrupted || atomic_load(&stop_flag);
 
 	rcells = calloc(n_cells, sizeof(*rcells));
 	if (!rcells)
@@ -737,11 +813,20 @@ int cmd_run(int argc, char **argv)
 	rep.elapsed_ns = mono_ns() - t0;
 	rep.cells = rcells;
 	rep.n_cells = n_cells;
-	if (o.quiet)
-		printf("%s\n", report_summary(&rep, summary, sizeof(summary)));
-	else
-		report_write_table(&rep, stdout);
-	fflush(stdout);
+	{
+		/* A report written to stdout ("-") must stay parseable: the table or the
+		 * summary then goes to stderr. */
+		bool report_on_stdout = (o.json && !strcmp(o.json, "-")) ||
+					(o.junit && !strcmp(o.junit, "-")) ||
+					(o.csv && !strcmp(o.csv, "-"));
+		FILE *human = report_on_stdout ? stderr : stdout;
+
+		if (o.quiet)
+			fprintf(human, "%s\n", report_summary(&rep, summary, sizeof(summary)));
+		else
+			report_write_table(&rep, human);
+		fflush(human);
+	}
 	if ((o.json && write_file(o.json, report_write_json, &rep)) ||
 	    (o.junit && write_file(o.junit, report_write_junit, &rep)) ||
 	    (o.csv && write_file(o.csv, report_write_csv, &rep))) {
