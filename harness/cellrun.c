@@ -65,6 +65,7 @@ struct ctx {
 	 * timeline events (a socket reset between two samples is still accounted for). */
 	struct diag_tuple *tuples;
 	size_t n_tuples;
+	int64_t t_clients;	/* just before the first client was started */
 };
 
 static void fail(struct ctx *c, int rc, const char *fmt, ...)
@@ -209,29 +210,28 @@ static void on_accepted(struct ctx *c, const struct status_event *ev)
 		c->n_tuples = n;
 	}
 	c->tuples[id] = t;
-	/* The handshake ended no later than accept(): for a connection the samples saw,
-	 * the event only matters when it falls in the sampled entry interval; for one they
-	 * missed, it is all there is. */
-	if (c->sampler)
-		sampler_add_event(c->sampler, &t, DIAG_ESTABLISHED, ev->t);
+	/* The handshake ended after the clients started and no later than accept(): for a
+	 * connection the samples saw this may narrow its entry; for one they missed, it is
+	 * all there is. */
+	if (c->sampler && c->t_clients && c->t_clients <= ev->t)
+		sampler_add_event(c->sampler, &t, DIAG_ESTABLISHED, c->t_clients, ev->t);
 }
 
-/* close(), shutdown() or SO_LINGER close as the server saw it: FIN_WAIT1 began during
- * the call (taken at its start), a reset socket was gone by its end. */
+/* close(), shutdown() or SO_LINGER close as the server saw it, stamped before (t) and
+ * after (done) the call: FIN_WAIT1 began in between, a reset socket was gone by done. */
 static void on_close(struct ctx *c, const struct status_event *ev)
 {
 	const char *style = status_get(ev, "style");
 	long long id, done;
 
 	if (!c->sampler || !style || status_get_long(ev, "id", &id) || id <= 0 ||
-	    (size_t)id >= c->n_tuples || !c->tuples[id].family)
+	    (size_t)id >= c->n_tuples || !c->tuples[id].family ||
+	    status_get_long(ev, "done", &done) || done < ev->t)
 		return;
-	if (!strcmp(style, "linger0")) {
-		if (!status_get_long(ev, "done", &done))
-			sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, done);
-	} else if (strcmp(style, "none")) {
-		sampler_add_event(c->sampler, &c->tuples[id], DIAG_FIN_WAIT1, ev->t);
-	}
+	if (!strcmp(style, "linger0"))
+		sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, ev->t, done);
+	else if (strcmp(style, "none"))
+		sampler_add_event(c->sampler, &c->tuples[id], DIAG_FIN_WAIT1, ev->t, done);
 }
 
 static void on_server_line(struct ctx *c, const struct status_event *ev)
@@ -624,6 +624,7 @@ static int start_clients(struct ctx *c)
 		fault = scen_fault_name(sc->client.fault);
 	}
 	server_addr_port(c, connect, sizeof(connect));
+	c->t_clients = mono_ns();
 	argv[i++] = (char *)c->env->client_bin;
 	argv[i++] = "--connect";
 	argv[i++] = connect;

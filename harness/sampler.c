@@ -223,12 +223,13 @@ bool sampler_all_finished(const struct sampler_counts *c, void *arg)
 	return c->seen >= want && c->live_total == c->live[DIAG_TIME_WAIT];
 }
 
-int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int state, int64_t t)
+int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int state, int64_t lo,
+		      int64_t hi)
 {
 	int ret;
 
 	pthread_mutex_lock(&s->lock);
-	ret = timeline_add_event(s->tl, tuple, state, t);
+	ret = timeline_add_event_range(s->tl, tuple, state, lo, hi);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }

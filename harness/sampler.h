@@ -74,8 +74,9 @@ int sampler_wait(struct sampler *s, sampler_pred pred, void *arg, int64_t deadli
  * lifetime is reported as `forever`, i.e. >= what was observed). */
 bool sampler_all_finished(const struct sampler_counts *c, void *arg);
 
-/* Forwards to timeline_add_event() under the lock. Thread-safe. */
-int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int state, int64_t t);
+/* Forwards to timeline_add_event_range() under the lock. Thread-safe. */
+int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int state, int64_t lo,
+		      int64_t hi);
 
 /* Stops (if needed) and frees everything. Accepts NULL. */
 void sampler_free(struct sampler *s);

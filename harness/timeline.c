@@ -8,7 +8,7 @@
 
 struct tl_event {
 	struct diag_tuple tuple;
-	int64_t t;
+	int64_t lo, hi;	/* the transition happened within [lo, hi] */
 	uint8_t state;
 };
 
@@ -371,9 +371,16 @@ int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 int timeline_add_event(struct timeline *tl, const struct diag_tuple *tuple, int state,
 		       int64_t t)
 {
+	return timeline_add_event_range(tl, tuple, state, t, t);
+}
+
+int timeline_add_event_range(struct timeline *tl, const struct diag_tuple *tuple, int state,
+			     int64_t lo, int64_t hi)
+{
 	struct tl_event *e;
 
-	if (tl->finished || state <= 0 || state >= DIAG_NSTATES || t == TL_INF || t == TL_NINF)
+	if (tl->finished || state <= 0 || state >= DIAG_NSTATES || lo > hi || hi == TL_INF ||
+	    lo == TL_NINF)
 		return -EINVAL;
 	if (grow((void **)&tl->events, &tl->capevents, tl->nevents + 1, sizeof(*e)))
 		return -ENOMEM;
@@ -382,7 +389,8 @@ int timeline_add_event(struct timeline *tl, const struct diag_tuple *tuple, int 
 	e->tuple = *tuple;
 	e->tuple.pad = 0;
 	e->state = (uint8_t)state;
-	e->t = t;
+	e->lo = lo;
+	e->hi = hi;
 	return 0;
 }
 
@@ -393,18 +401,28 @@ static int event_cmp(const void *a, const void *b)
 
 	if (r)
 		return r;
-	return (x->t > y->t) - (x->t < y->t);
+	return (x->hi > y->hi) - (x->hi < y->hi);
 }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-/* Does connection c's observed span contain t? */
-static bool span_has(const struct tl_conn *c, int64_t t)
+/* Does connection c's observed span meet [lo, hi]? */
+static bool span_has(const struct tl_conn *c, int64_t lo, int64_t hi)
 {
 	const struct tl_visit *last = &c->visits[c->nvisits - 1];
 
-	return c->visits[0].entered_lo <= t && t <= last->left_hi;
+	return c->visits[0].entered_lo <= hi && lo <= last->left_hi;
+}
+
+/* Narrows [*a, *b] to its intersection with [lo, hi] when they meet; false otherwise. */
+static bool narrow(int64_t *a, int64_t *b, int64_t lo, int64_t hi)
+{
+	if (*a > hi || lo > *b)
+		return false;
+	*a = max64(*a, lo);
+	*b = min64(*b, hi);
+	return true;
 }
 
 /* Applies one event to a sampled connection whose span contains the event; *applied
@@ -416,8 +434,7 @@ static int apply_event(struct tl_conn *c, const struct tl_event *e, bool *applie
 	*applied = false;
 	if (e->state == DIAG_CLOSE) {
 		struct tl_visit *v = &c->visits[c->nvisits - 1];
-		if (!(v->flags & TL_V_FOREVER) && v->left_lo <= e->t && e->t <= v->left_hi) {
-			v->left_lo = v->left_hi = e->t;
+		if (!(v->flags & TL_V_FOREVER) && narrow(&v->left_lo, &v->left_hi, e->lo, e->hi)) {
 			v->flags = (uint8_t)((v->flags | TL_V_EVENT_OUT) & ~TL_V_NO_END);
 			*applied = true;
 		}
@@ -425,13 +442,12 @@ static int apply_event(struct tl_conn *c, const struct tl_event *e, bool *applie
 	}
 	for (i = 0; i < c->nvisits; i++) {
 		struct tl_visit *v = &c->visits[i];
-		if (v->state == e->state && v->entered_lo <= e->t && e->t <= v->entered_hi) {
-			v->entered_lo = v->entered_hi = e->t;
+		if (v->state == e->state && narrow(&v->entered_lo, &v->entered_hi, e->lo, e->hi)) {
 			v->flags = (uint8_t)((v->flags | TL_V_EVENT_IN) & ~TL_V_BEFORE);
 			if (i > 0) {
+				/* The previous state ended when this one began. */
 				struct tl_visit *p = &c->visits[i - 1];
-				p->left_hi = min64(p->left_hi, e->t);
-				p->left_lo = min64(p->left_lo, p->left_hi);
+				narrow(&p->left_lo, &p->left_hi, v->entered_lo, v->entered_hi);
 			}
 			*applied = true;
 			return 0;
@@ -447,7 +463,7 @@ static int apply_event(struct tl_conn *c, const struct tl_event *e, bool *applie
 		struct tl_visit *v;
 		size_t cap = c->cap;
 
-		if (!(nx->entered_lo <= e->t && e->t <= nx->entered_hi))
+		if (nx->entered_lo > e->hi || e->lo > nx->entered_hi)
 			continue;
 		if (grow((void **)&c->visits, &cap, (size_t)c->nvisits + 1, sizeof(*v)))
 			return -ENOMEM;
@@ -458,14 +474,15 @@ static int apply_event(struct tl_conn *c, const struct tl_event *e, bool *applie
 		nx = &c->visits[i + 1];
 		v->state = e->state;
 		v->flags = TL_V_EVENT_IN;
-		v->entered_lo = v->entered_hi = e->t;
-		v->left_lo = max64(e->t, nx->entered_lo);
+		v->entered_lo = max64(e->lo, nx->entered_lo);
+		v->entered_hi = min64(e->hi, nx->entered_hi);
+		v->left_lo = max64(v->entered_lo, nx->entered_lo);
 		v->left_hi = nx->entered_hi;
 		nx->entered_lo = v->left_lo;
 		nx->flags &= (uint8_t)~TL_V_BEFORE;
 		if (i > 0) {
 			struct tl_visit *p = &c->visits[i - 1];
-			p->left_hi = min64(p->left_hi, e->t);
+			p->left_hi = min64(p->left_hi, v->entered_hi);
 			p->left_lo = min64(p->left_lo, p->left_hi);
 		}
 		*applied = true;
@@ -486,18 +503,19 @@ static int apply_event_only(struct timeline *tl, const struct tl_event *e, uint3
 		else if (e->state == v->state)
 			return 0;
 		else {
-			v->left_lo = v->left_hi = e->t;
+			v->left_lo = max64(e->lo, v->entered_lo);
+			v->left_hi = e->hi;
 			v->flags = (uint8_t)((v->flags & ~TL_V_NO_END) | TL_V_EVENT_OUT);
 			if (e->state == DIAG_CLOSE)
 				return 0;
-			if (push_visit(c, e->state, e->t, e->t, TL_V_EVENT_IN | TL_V_NO_END))
+			if (push_visit(c, e->state, v->left_lo, e->hi, TL_V_EVENT_IN | TL_V_NO_END))
 				return -ENOMEM;
 			return 0;
 		}
 	}
 	if (e->state == DIAG_CLOSE)
 		return 0; /* a close with nothing known before it tells nothing */
-	*cur = new_conn(tl, &e->tuple, 0, e->state, e->t, e->t, TL_V_EVENT_IN | TL_V_NO_END);
+	*cur = new_conn(tl, &e->tuple, 0, e->state, e->lo, e->hi, TL_V_EVENT_IN | TL_V_NO_END);
 	return *cur == NO_CONN ? -ENOMEM : 0;
 }
 
@@ -519,7 +537,8 @@ static int apply_events(struct timeline *tl)
 		last_tuple = e->tuple;
 		for (idx = lookup(tl, &e->tuple); idx != NO_CONN; idx = tl->conns[idx].next) {
 			struct tl_conn *c = &tl->conns[idx];
-			if (idx == only || !tuple_eq(&c->tuple, &e->tuple) || !span_has(c, e->t))
+			if (idx == only || !tuple_eq(&c->tuple, &e->tuple) ||
+			    !span_has(c, e->lo, e->hi))
 				continue;
 			consumed = true;
 			ret = apply_event(c, e, &applied);

@@ -119,6 +119,12 @@ int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 int timeline_add_event(struct timeline *tl, const struct diag_tuple *tuple, int state,
 		       int64_t t);
 
+/* The same for a transition known only to lie within [lo, hi] (lo <= hi): the bounds it
+ * meets are narrowed to their intersection with [lo, hi], never set past what is known.
+ * timeline_add_event(t) is the exact case lo = hi = t. Returns 0, -EINVAL, -ENOMEM. */
+int timeline_add_event_range(struct timeline *tl, const struct diag_tuple *tuple, int state,
+			     int64_t lo, int64_t hi);
+
 /* Ends the timeline: applies the events, then marks every visit still open as
  * TL_V_FOREVER (left = [t_before of the last sample, TL_INF]). Idempotent.
  * Returns 0 or -ENOMEM. */

@@ -339,6 +339,54 @@ static void test_events_narrow(void **state)
 	timeline_free(tl);
 }
 
+/* Events known only within an interval narrow the sampled bounds to the intersection,
+ * never past it; an unsampled connection keeps the event's interval as its bounds. */
+static void test_event_ranges(void **state)
+{
+	struct timeline *tl = timeline_new();
+	struct diag_tuple t = tup(2), u = tup(3);
+	const struct tl_conn *c = NULL;
+	int64_t mn, mx;
+	(void)state;
+
+	add(tl, 0, NULL, 0);
+	add1(tl, 1, sk(2, DIAG_ESTABLISHED, 5));
+	add1(tl, 2, sk(2, DIAG_ESTABLISHED, 5));
+	add(tl, 3, NULL, 0);
+	/* Entry known within [B(0)+400us, B(1)+50us] (say, accept's stamp as an upper
+	 * bound): sampled entry [B(0), A(1)] narrows to exactly that. */
+	assert_int_equal(timeline_add_event_range(tl, &t, DIAG_ESTABLISHED, B(0) + 400 * US,
+						  B(1) + 50 * US), 0);
+	/* Gone within [B(2)+300us, B(2)+900us]: sampled exit [B(2), A(3)] narrows. */
+	assert_int_equal(timeline_add_event_range(tl, &t, DIAG_CLOSE, B(2) + 300 * US,
+						  B(2) + 900 * US), 0);
+	/* A socket the samples never saw: entered within [B(0)+100us, B(0)+200us], gone
+	 * within [B(0)+500us, B(0)+600us]. */
+	assert_int_equal(timeline_add_event_range(tl, &u, DIAG_ESTABLISHED, B(0) + 100 * US,
+						  B(0) + 200 * US), 0);
+	assert_int_equal(timeline_add_event_range(tl, &u, DIAG_CLOSE, B(0) + 500 * US,
+						  B(0) + 600 * US), 0);
+	assert_int_equal(timeline_add_event_range(tl, &u, DIAG_CLOSE, 10, 9), -EINVAL);
+	assert_int_equal(timeline_finish(tl), 0);
+	assert_int_equal(timeline_conn_count(tl), 2);
+	for (size_t i = 0; i < 2; i++)
+		if (timeline_conn(tl, i)->tuple.rport == t.rport)
+			c = timeline_conn(tl, i);
+	assert_non_null(c);
+	assert_visit(&c->visits[0], DIAG_ESTABLISHED, B(0) + 400 * US, B(1) + 50 * US,
+		     B(2) + 300 * US, B(2) + 900 * US);
+	for (size_t i = 0; i < 2; i++)
+		if (timeline_conn(tl, i)->tuple.rport == u.rport)
+			c = timeline_conn(tl, i);
+	assert_int_equal(c->nvisits, 1);
+	assert_visit(&c->visits[0], DIAG_ESTABLISHED, B(0) + 100 * US, B(0) + 200 * US,
+		     B(0) + 500 * US, B(0) + 600 * US);
+	tl_visit_lifetime(&c->visits[0], &mn, &mx);
+	assert_int_equal(mn, 300 * US);
+	assert_int_equal(mx, 500 * US);
+	timeline_free(tl);
+}
+
 static void test_percentile(void **state)
 {
 	int64_t v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
@@ -495,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_forever_and_before),
 		cmocka_unit_test(test_events_between_samples),
 		cmocka_unit_test(test_events_narrow),
+		cmocka_unit_test(test_event_ranges),
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_aggregates),
 		cmocka_unit_test(test_peaks_and_live),
