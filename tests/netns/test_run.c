@@ -380,6 +380,36 @@ static void test_unsampled_connections_from_events(void **state)
 	json_object_put(root);
 }
 
+/* An external server that forks (here: a shell that leaves a sleep behind and execs
+ * nginx) must not leave its children running after the cell: they are out of reach of
+ * PR_SET_PDEATHSIG, so teardown kills what is left in the cell's namespaces. */
+static void test_forking_server_leaves_nothing(void **state)
+{
+	char path[4200], text[6144], src[4096];
+	const char *srcdir = getenv("FINWAIT_SOURCE_DIR");
+	(void)state;
+
+	if (access("/usr/sbin/nginx", X_OK)) {
+		fprintf(stderr, "nginx is not installed (ci/deps installs it)\n");
+		fail();
+	}
+	snprintf(src, sizeof(src), "%s/tests/scenarios/nginx-keepalive-timeout.conf.in",
+		 srcdir ? srcdir : ".");
+	snprintf(text, sizeof(text),
+		 "[scenario]\nname = forking\nconnections = 2\nlimit = 3s\n\n[server]\n"
+		 "program = command\ncommand = sh -c \"sleep 987654 & exec /usr/sbin/nginx -e "
+		 "{dir}/error.log -p {dir} -c {dir}/nginx-keepalive-timeout.conf\"\n"
+		 "config = %s\nclose = close\nclose_after = 1s\n\n[client]\nmode = http\n"
+		 "fault = freeze\nat = after-response\n\n[sysctl]\n"
+		 "net.ipv4.tcp_fin_timeout = 1\n", src);
+	snprintf(path, sizeof(path), "%s/forking.ini", tmpdir);
+	write_file(path, text);
+	const char *args[] = { "run", path, NULL };
+	assert_int_equal(run("forking", args), 0);
+	/* pgrep exits 1 when nothing matches ([p]: not the shell running pgrep). */
+	assert_int_equal(system("pgrep -f 'slee[p] 987654' >/dev/null"), 256);
+}
+
 /* Two runs at once share nothing: each has its own lab-root and cells held by fds, so
  * the same addresses and interface names live in different namespaces. */
 static void test_two_runs_at_once(void **state)
@@ -457,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_sigint_mid_run),
 		cmocka_unit_test(test_tw_bucket_overflow),
 		cmocka_unit_test(test_unsampled_connections_from_events),
+		cmocka_unit_test(test_forking_server_leaves_nothing),
 		cmocka_unit_test(test_two_runs_at_once),
 		cmocka_unit_test(test_help_and_list),
 	};
