@@ -257,6 +257,26 @@ static struct json_object *json_cell(const struct report_cell *c)
 	jset(fw, "max", c->fw2.ended ? jsec(c->fw2.max_ns) : NULL);
 	jset(fw, "forever", json_object_new_int64((int64_t)c->fw2.forever));
 	jset(o, "fin_wait2", fw);
+	if (c->n_aggs) {
+		struct json_object *all = json_object_new_object();
+
+		for (size_t i = 0; i < c->n_aggs; i++) {
+			const struct report_agg *a = &c->aggs[i];
+			struct json_object *js = json_object_new_object();
+			bool b = a->bounded > 0;
+
+			jset(js, "count", json_object_new_int64((int64_t)a->count));
+			jset(js, "bounded", json_object_new_int64((int64_t)a->bounded));
+			jset(js, "forever", json_object_new_int64((int64_t)a->forever));
+			jset(js, "peak", json_object_new_int64((int64_t)a->peak));
+			jset(js, "min", b ? jpair(a->lo_min, a->hi_min) : NULL);
+			jset(js, "p50", b ? jpair(a->lo_p50, a->hi_p50) : NULL);
+			jset(js, "p99", b ? jpair(a->lo_p99, a->hi_p99) : NULL);
+			jset(js, "max", b ? jpair(a->lo_max, a->hi_max) : NULL);
+			jset(all, a->state, js);
+		}
+		jset(o, "states", all);
+	}
 	ex = json_object_new_object();
 	if (c->expect.kind == PRED_FOREVER) {
 		jset(ex, "min", jsec(c->limit_ns));

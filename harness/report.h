@@ -24,7 +24,10 @@
  *   of 100 000 connections).
  * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
  *   largest FIN_WAIT2 still counted as none}.
- * A cell with an error message gets "error": "..." too. */
+ * A cell with an error message gets "error": "..." too. Beyond DESIGN.md's keys, a cell
+ * with aggregates has "states": {"FIN_WAIT2": {"count", "bounded", "forever", "peak",
+ *   "min": [lo, hi], "p50": [lo, hi], "p99": [lo, hi], "max": [lo, hi]}, ...}: each true
+ *   percentile of the state's lifetimes lies within its [lo, hi] (null when none ended). */
 #ifndef FINWAIT_REPORT_H
 #define FINWAIT_REPORT_H
 
@@ -62,6 +65,19 @@ struct report_fw2 {
 	int64_t min_ns, p50_ns, p99_ns, max_ns;	/* over the ended lifetimes' midpoints */
 };
 
+/* One state's aggregate over a cell's connections (the sampler's timeline_stats()):
+ * percentiles of the lifetimes' lower bounds (lo) and of their upper bounds (hi), so each
+ * true percentile lies in [lo, hi]; over the visits with both ends observed. */
+struct report_agg {
+	const char *state;
+	size_t count;		/* visits to the state */
+	size_t bounded;		/* ... with both ends observed: the ones in lo and hi */
+	size_t forever;		/* still in it at the end */
+	size_t peak;		/* most sockets in the state in one sample */
+	int64_t lo_min, lo_p50, lo_p99, lo_max;
+	int64_t hi_min, hi_p50, hi_p99, hi_max;
+};
+
 enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
 
 struct report_cell {
@@ -71,6 +87,8 @@ struct report_cell {
 	const struct report_conn *conns;
 	size_t n_conns;
 	struct report_fw2 fw2;		/* report_fw2_stats fills it from conns */
+	const struct report_agg *aggs;	/* every state seen, for JSON "states"; may be NULL */
+	size_t n_aggs;
 	struct prediction expect;
 	int64_t limit_ns;		/* the cell's limit: "forever" means >= this */
 	int64_t elapsed_ns;		/* wall time the cell took */

@@ -85,6 +85,7 @@ struct job {
 	struct scen_kvlist flat;
 	struct report_conn *conns;
 	struct report_state *states;
+	struct report_agg aggs[DIAG_NSTATES];
 	char **strs;
 	size_t n_strs;
 	char why[512];
@@ -543,6 +544,19 @@ static int build_conns(struct job *j)
 	}
 	j->rc.conns = j->conns;
 	j->rc.n_conns = k;
+	/* Per-state aggregates and peaks, for every state the cell's sockets were seen in. */
+	for (int state = 1; state < DIAG_NSTATES; state++) {
+		struct tl_stats st;
+		struct report_agg *a = &j->aggs[j->rc.n_aggs];
+
+		if (timeline_stats(tl, state, &st) || (!st.count && !st.peak))
+			continue;
+		*a = (struct report_agg){ diag_state_name(state), st.count, st.bounded, st.forever,
+					  st.peak, st.lo.min, st.lo.p50, st.lo.p99, st.lo.max,
+					  st.hi.min, st.hi.p50, st.hi.p99, st.hi.max };
+		j->rc.n_aggs++;
+	}
+	j->rc.aggs = j->aggs;
 	return 0;
 }
 

@@ -165,6 +165,11 @@ static void test_pass_with_reports(void **state)
 	       jnum(fw2, "min"), jnum(fw2, "p50"), jnum(fw2, "max"));
 	assert_true(jnum(fw2, "min") >= 0.99);
 	assert_true(jnum(fw2, "max") <= 1.1);
+	/* Per-state aggregates: both connections piled up in FIN_WAIT2 together. */
+	assert_true(json_object_object_get_ex(cell, "states", &v));
+	assert_true(json_object_object_get_ex(v, "FIN_WAIT2", &v));
+	assert_int_equal((int)jnum(v, "peak"), 2);
+	assert_int_equal((int)jnum(v, "count"), 2);
 	json_object_put(root);
 
 	text = slurp(junit);

@@ -234,6 +234,47 @@ static void test_json(void **state)
 	free(out);
 }
 
+/* Per-state aggregates go under "states", each percentile as its [lo, hi] bounds. */
+static void test_json_state_aggregates(void **state)
+{
+	static const struct report_agg aggs[] = {
+		{ "FIN_WAIT2", 3, 2, 1, 3, 2000000000, 2001000000, 2002000000, 2002000000,
+		  2004000000, 2005000000, 2006000000, 2006000000 },
+		{ "TIME_WAIT", 2, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0 },
+	};
+	struct report r = rep;
+	struct report_cell one = cells[0];
+	struct json_object *root, *v, *fw, *tw;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	one.aggs = aggs;
+	one.n_aggs = 2;
+	r.cells = &one;
+	r.n_cells = 1;
+	assert_int_equal(report_write_json(&r, f), 0);
+	fclose(f);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "cells", &v));
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(v, 0), "states", &v));
+	assert_true(json_object_object_get_ex(v, "FIN_WAIT2", &fw));
+	assert_true(json_object_object_get_ex(fw, "peak", &v));
+	assert_int_equal(json_object_get_int(v), 3);
+	assert_true(json_object_object_get_ex(fw, "p50", &v));
+	assert_int_equal(json_object_array_length(v), 2);
+	assert_true(json_object_get_double(json_object_array_get_idx(v, 0)) == 2.001);
+	assert_true(json_object_get_double(json_object_array_get_idx(v, 1)) == 2.005);
+	assert_true(json_object_object_get_ex(v = json_object_object_get(json_object_array_get_idx(
+		json_object_object_get(root, "cells"), 0), "states"), "TIME_WAIT", &tw));
+	assert_true(json_object_object_get_ex(tw, "max", &v));
+	assert_null(v); /* none ended: no bounds */
+	json_object_put(root);
+	free(out);
+}
+
 static void test_junit(void **state)
 {
 	(void)state;
@@ -253,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_state_aggregates),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_csv),
 	};
