@@ -395,6 +395,34 @@ int model_expect(const struct scenario *c, const struct model_env *env,
 	return 0;
 }
 
+int model_expect_any_hz(const struct scenario *c, const struct model_env *env,
+			struct prediction *out)
+{
+	static const int choices[] = { 100, 250, 300, 1000 };
+	struct model_env e = *env;
+	struct prediction p;
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(choices); i++) {
+		e.hz = choices[i];
+		if ((ret = model_expect(c, &e, i ? &p : out)))
+			return ret;
+		if (!i)
+			continue;
+		/* The rules do not depend on HZ, only the slack does: widen to cover all. */
+		if (p.kind != out->kind)
+			return -EINVAL;
+		if (p.min_ns < out->min_ns)
+			out->min_ns = p.min_ns;
+		if (p.max_ns > out->max_ns)
+			out->max_ns = p.max_ns;
+		if (p.timer_max_ns > out->timer_max_ns)
+			out->timer_max_ns = p.timer_max_ns;
+	}
+	append(out, "; HZ unknown: widest over HZ 100/250/300/1000");
+	return 0;
+}
+
 static const char *secs(int64_t ns, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.3fs", ns_to_s(ns));

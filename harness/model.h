@@ -68,6 +68,11 @@ int model_predict(const struct scenario *cell, const struct model_env *env,
 int model_expect(const struct scenario *cell, const struct model_env *env,
 		 struct prediction *out);
 
+/* model_expect() when the kernel's HZ could not be found: the union of the predictions
+ * for every CONFIG_HZ choice (100, 250, 300, 1000), env->hz ignored. Returns 0 or -EINVAL. */
+int model_expect_any_hz(const struct scenario *cell, const struct model_env *env,
+			struct prediction *out);
+
 enum meas_kind {
 	MEAS_ABSENT,	/* never seen in FIN_WAIT2 */
 	MEAS_RANGE,	/* lifetime in [min_ns, max_ns], sampling error included */

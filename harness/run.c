@@ -101,6 +101,13 @@ struct pool {
 
 static atomic_bool stop_flag;
 
+/* The cell's expectation; env->hz 0 means the kernel's HZ is unknown. */
+static int expect_for(const struct scenario *sc, const struct model_env *menv,
+		      struct prediction *p)
+{
+	return menv->hz ? model_expect(sc, menv, p) : model_expect_any_hz(sc, menv, p);
+}
+
 const char *run_scenario_dir(void)
 {
 	const char *e = getenv("FINWAIT_SCENARIOS");
@@ -318,7 +325,7 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 	}
 	/* A socket still in FIN_WAIT2 at the limit is reported as lasting >= limit: an
 	 * expected end later than that could never be seen. */
-	if (!model_expect(sc, menv, &p) && p.kind == PRED_RANGE &&
+	if (!expect_for(sc, menv, &p) && p.kind == PRED_RANGE &&
 	    sc->limit_ns < p.max_ns + sc->server.close_after_ns) {
 		fprintf(stderr, "%s: %s: limit %s ends before the expected FIN_WAIT2 end (up to "
 				"%s after the close): raise limit\n", sc->file, sc->name,
@@ -569,7 +576,7 @@ static void judge(struct job *j, const struct model_env *menv)
 	long dropped = 0;
 	bool all_ok = true;
 
-	if (model_expect(j->sc, menv, &rc->expect)) {
+	if (expect_for(j->sc, menv, &rc->expect)) {
 		rc->verdict = REPORT_FAIL;
 		rc->error = "the model cannot judge this cell";
 		return;
@@ -645,13 +652,13 @@ static int build_report_cell(struct job *j, const struct model_env *menv)
 		return -ENOMEM;
 	/* A cell cut short by a signal has a truncated timeline: not judged. */
 	if (j->out.skipped || j->out.interrupted) {
-		model_expect(j->sc, menv, &rc->expect);
+		expect_for(j->sc, menv, &rc->expect);
 		rc->verdict = REPORT_SKIP;
 		rc->error = j->out.interrupted ? "interrupted" : j->out.err;
 		return 0;
 	}
 	if (j->out.rc) {
-		model_expect(j->sc, menv, &rc->expect);
+		expect_for(j->sc, menv, &rc->expect);
 		report_fw2_stats(rc->conns, rc->n_conns, &rc->fw2);
 		rc->verdict = REPORT_FAIL;
 		rc->error = j->out.err;
@@ -736,7 +743,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	kinfo_read(&ki);
-	model_env_default(&menv, ki.hz ? ki.hz : 100);
+	model_env_default(&menv, 100);
+	menv.hz = ki.hz; /* 0: unknown, expect_for() covers every choice */
 	if ((rc = load_cells(argc - first, argv + first, &o, &menv, &cells, &n_cells)))
 		goto out;
 	rc = 3;

@@ -199,6 +199,29 @@ static void test_tw_buckets(void **state)
 	assert_int_equal(p.may_drop, 0);
 }
 
+/* HZ unknown: the union over HZ 100/250/300/1000. For F = 30 s the slack is largest at
+ * HZ=250 (2.048 s, level 2 of 64 jiffies) and the earliest end at HZ=100 (a 10 ms jiffy). */
+static void test_unknown_hz(void **state)
+{
+	struct prediction p;
+	struct scenario *sc = NULL;
+	struct fw_err err = { 0 };
+	struct model_env e;
+	(void)state;
+
+	model_env_default(&e, 100);
+	e.hz = 0;
+	assert_int_equal(scenario_load_string("hz", "[scenario]\nname = hz\nlimit = 60s\n"
+					      "[sysctl]\nnet.ipv4.tcp_fin_timeout = 30\n",
+					      NULL, &sc, &err), 0);
+	assert_int_equal(model_expect_any_hz(sc, &e, &p), 0);
+	assert_int_equal(p.kind, PRED_RANGE);
+	assert_int_equal(p.min_ns, 29990 * MS);
+	assert_int_equal(p.max_ns, 32058 * MS);
+	assert_non_null(strstr(p.reason, "HZ unknown"));
+	scenario_free(sc);
+}
+
 static void test_faults_on_orphan(void **state)
 {
 	const char *f2 = "[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n";
@@ -423,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_rto_floor),
 		cmocka_unit_test(test_orphan_rows),
 		cmocka_unit_test(test_tw_buckets),
+		cmocka_unit_test(test_unknown_hz),
 		cmocka_unit_test(test_faults_on_orphan),
 		cmocka_unit_test(test_shutdown_rows),
 		cmocka_unit_test(test_user_timeout),
