@@ -243,6 +243,8 @@ static struct json_object *json_cell(const struct report_cell *c)
 			jset(life, "min", jsec(s->life_min_ns));
 			jset(life, "max", s->open ? NULL : jsec(s->life_max_ns));
 			jset(js, "lifetime", life);
+			if (s->open && s->end_unseen)
+				jset(js, "end_unseen", json_object_new_boolean(1));
 			json_object_array_add(states, js);
 		}
 		jset(jc, "states", states);

@@ -16,7 +16,8 @@
  *     "verdict": "pass" | "fail" | "skip" } ] }
  * - "entered"/"left" are [lo, hi]: the transition happened between two samples.
  * - A state still held at the end has "left": null and lifetime "max": null (it lasted at
- *   least "min": at the limit, "forever").
+ *   least "min": at the limit, "forever"). One known only from an endpoint's event, whose
+ *   end was never seen, has the same plus "end_unseen": true.
  * - "fin_wait2": count = FIN_WAIT2 episodes (one a connection, normally), ended or not;
  *   forever = those still in it at the end; min/p50/p99/max (nearest rank) are over the
  *   ended ones' lifetime midpoints, null when none ended.
@@ -41,7 +42,9 @@
 struct report_state {
 	const char *state;		/* "FIN_WAIT2", "TIME_WAIT", ... */
 	int64_t entered_lo_ns, entered_hi_ns;
-	bool open;			/* still in this state at the end */
+	bool open;			/* still in this state at the end, or ... */
+	bool end_unseen;		/* ... (with open) its end was never observed: the
+					 * state is known only from an endpoint's event */
 	int64_t left_lo_ns, left_hi_ns;	/* unless open */
 	int64_t life_min_ns, life_max_ns;	/* life_max_ns unused when open */
 };

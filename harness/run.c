@@ -540,6 +540,7 @@ static int build_conns(struct job *j)
 			st->entered_lo_ns = tv->entered_lo == TL_NINF ? st->entered_hi_ns
 								 : tv->entered_lo - t0;
 			st->open = tv->left_hi == TL_INF;
+			st->end_unseen = tv->flags & TL_V_NO_END;
 			if (!st->open) {
 				st->left_lo_ns = tv->left_lo - t0;
 				st->left_hi_ns = tv->left_hi - t0;
