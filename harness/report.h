@@ -42,11 +42,11 @@
 struct report_state {
 	const char *state;		/* "FIN_WAIT2", "TIME_WAIT", ... */
 	int64_t entered_lo_ns, entered_hi_ns;
-	bool open;			/* still in this state at the end, or ... */
-	bool end_unseen;		/* ... (with open) its end was never observed: the
-					 * state is known only from an endpoint's event */
+	bool open;			/* still in this state at the end (or end_unseen) */
 	int64_t left_lo_ns, left_hi_ns;	/* unless open */
 	int64_t life_min_ns, life_max_ns;	/* life_max_ns unused when open */
+	bool end_unseen;		/* with open: its end was never observed, the state is
+					 * known only from an endpoint's event */
 };
 
 struct report_conn {
