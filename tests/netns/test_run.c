@@ -423,13 +423,23 @@ static void test_two_runs_at_once(void **state)
 	const char *args[] = { "run", "--quiet", "--matrix", "client.fault=freeze,vanish", sc,
 			       NULL };
 	pid_t a, b;
+	int ra, rb;
 	char *text;
 	(void)state;
 
 	a = start("conc-a", args);
 	b = start("conc-b", args);
-	assert_int_equal(finish(a), 0);
-	assert_int_equal(finish(b), 0);
+	ra = finish(a);
+	rb = finish(b);
+	if (ra || rb) {
+		char *oa = output("conc-a", "out"), *ob = output("conc-b", "out");
+
+		printf("run a (exit %d):\n%s\nrun b (exit %d):\n%s\n", ra, oa, rb, ob);
+		free(oa);
+		free(ob);
+	}
+	assert_int_equal(ra, 0);
+	assert_int_equal(rb, 0);
 	text = output("conc-b", "out");
 	assert_non_null(strstr(text, "2 passed, 0 failed"));
 	free(text);
