@@ -260,6 +260,17 @@ static void forget_conn(struct timeline *tl, uint32_t idx)
 	tl->free_slots[tl->nfree++] = idx;
 }
 
+/* A connection that went missing and comes back with the same socket cookie is the same
+ * socket: cookies are unique for a socket's life and a timewait minisocket inherits its
+ * full socket's (inet_twsk_alloc()). A dump can miss a socket that is being swapped for
+ * its minisocket: inet_diag tests the state mask, then fills the record after
+ * tcp_done() has closed it and released its port (seen here as state CLOSE, port 0). */
+static bool revivable(const struct tl_conn *c, const struct diag_sock *s)
+{
+	return !c->open && c->nvisits && s->cookie && c->cookie == s->cookie &&
+	       !(c->visits[c->nvisits - 1].flags & TL_V_FOREVER);
+}
+
 /* Progress rank along the TCP state machine: a lower rank later means a new connection. */
 static int rank(int state)
 {
@@ -303,11 +314,27 @@ int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 		uint32_t idx;
 		struct tl_conn *c = NULL;
 
+		int64_t from = prev; /* the state seen now began after this */
+
 		if (s->state == 0 || s->state >= DIAG_NSTATES)
 			continue;
 		idx = lookup(tl, &s->tuple);
-		if (idx != NO_CONN && tl->conns[idx].open)
+		if (idx != NO_CONN && tl->conns[idx].open) {
 			c = &tl->conns[idx];
+		} else if (idx != NO_CONN && revivable(&tl->conns[idx], s)) {
+			/* The same socket (same cookie) missed by some dumps: its last visit did
+			 * not end when it went missing. It goes on from the last sample that saw
+			 * it, whose t_before leave() kept in left_lo; the gap only widens bounds. */
+			struct tl_visit *cur;
+
+			c = &tl->conns[idx];
+			cur = &c->visits[c->nvisits - 1];
+			from = cur->left_lo;
+			cur->left_lo = 0;
+			cur->left_hi = TL_INF;
+			c->open = 1;
+			tl->open[tl->nopen++] = idx;
+		}
 		if (c && c->seen == seq)
 			continue; /* the same socket twice in one dump */
 		tl->live[s->state]++;
@@ -326,8 +353,8 @@ int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 				if (s->cookie)
 					c->cookie = s->cookie;
 				if (s->state != cur->state) {
-					leave(tl, idx, prev, t_after);
-					if (push_visit(c, s->state, prev, t_after, 0))
+					leave(tl, idx, from, t_after);
+					if (push_visit(c, s->state, from, t_after, 0))
 						return -ENOMEM;
 				}
 			}

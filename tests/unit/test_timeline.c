@@ -339,6 +339,52 @@ static void test_events_narrow(void **state)
 	timeline_free(tl);
 }
 
+/* A dump that misses a socket (torn record during the swap to a timewait minisocket)
+ * does not end it: back with the same cookie, it is the same connection, and the gap
+ * only widens the bounds. A different cookie after a gap is a new connection. */
+static void test_missed_by_a_dump_same_cookie(void **state)
+{
+	struct timeline *tl = timeline_new();
+	const struct tl_conn *c;
+	(void)state;
+
+	add(tl, 0, NULL, 0);
+	add1(tl, 1, sk(1, DIAG_FIN_WAIT1, 42));
+	add(tl, 2, NULL, 0); /* the torn sample */
+	add1(tl, 3, sk(1, DIAG_FIN_WAIT2, 42));
+	add1(tl, 4, sk(1, DIAG_FIN_WAIT2, 42));
+	add(tl, 5, NULL, 0);
+	assert_int_equal(timeline_finish(tl), 0);
+	c = only_conn(tl);
+	assert_int_equal(c->nvisits, 2);
+	assert_visit(&c->visits[0], DIAG_FIN_WAIT1, B(0), A(1), B(1), A(3));
+	assert_visit(&c->visits[1], DIAG_FIN_WAIT2, B(1), A(3), B(4), A(5));
+	timeline_free(tl);
+
+	/* Same state on both sides of the gap: one visit, still open through it. */
+	tl = timeline_new();
+	add(tl, 0, NULL, 0);
+	add1(tl, 1, sk(1, DIAG_FIN_WAIT2, 42));
+	add(tl, 2, NULL, 0);
+	add1(tl, 3, sk(1, DIAG_FIN_WAIT2, 42));
+	add(tl, 4, NULL, 0);
+	assert_int_equal(timeline_finish(tl), 0);
+	c = only_conn(tl);
+	assert_int_equal(c->nvisits, 1);
+	assert_visit(&c->visits[0], DIAG_FIN_WAIT2, B(0), A(1), B(3), A(4));
+	timeline_free(tl);
+
+	/* Another cookie after the gap: a new socket on the same 4-tuple. */
+	tl = timeline_new();
+	add(tl, 0, NULL, 0);
+	add1(tl, 1, sk(1, DIAG_ESTABLISHED, 42));
+	add(tl, 2, NULL, 0);
+	add1(tl, 3, sk(1, DIAG_ESTABLISHED, 43));
+	assert_int_equal(timeline_finish(tl), 0);
+	assert_int_equal(timeline_seen(tl), 2);
+	timeline_free(tl);
+}
+
 /* Events known only within an interval narrow the sampled bounds to the intersection,
  * never past it; an unsampled connection keeps the event's interval as its bounds. */
 static void test_event_ranges(void **state)
@@ -543,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_forever_and_before),
 		cmocka_unit_test(test_events_between_samples),
 		cmocka_unit_test(test_events_narrow),
+		cmocka_unit_test(test_missed_by_a_dump_same_cookie),
 		cmocka_unit_test(test_event_ranges),
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_aggregates),
