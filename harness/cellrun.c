@@ -407,6 +407,19 @@ static long nofile_hard(void)
 	return (long)rl.rlim_max;
 }
 
+/* Appends "flag value" to argv at n when set; buf (16 bytes) holds the value's text.
+ * Returns the new n. */
+static int add_int_opt(char **argv, int n, bool set, const char *flag, int value,
+		       char buf[16])
+{
+	if (!set)
+		return n;
+	snprintf(buf, 16, "%d", value);
+	argv[n++] = (char *)flag;
+	argv[n++] = buf;
+	return n;
+}
+
 static int start_builtin_server(struct ctx *c)
 {
 	const struct scen_server *s = &c->sc->server;
@@ -433,26 +446,11 @@ static int start_builtin_server(struct ctx *c)
 	argv[n++] = dur_format(s->close_after_ns, after, sizeof(after));
 	argv[n++] = "--keepalive";
 	argv[n++] = s->keepalive ? "on" : "off";
-	if (s->has & HAS_KEEPIDLE) {
-		snprintf(idle, sizeof(idle), "%d", s->keepidle_s);
-		argv[n++] = "--keepidle";
-		argv[n++] = idle;
-	}
-	if (s->has & HAS_KEEPINTVL) {
-		snprintf(intvl, sizeof(intvl), "%d", s->keepintvl_s);
-		argv[n++] = "--keepintvl";
-		argv[n++] = intvl;
-	}
-	if (s->has & HAS_KEEPCNT) {
-		snprintf(cnt, sizeof(cnt), "%d", s->keepcnt);
-		argv[n++] = "--keepcnt";
-		argv[n++] = cnt;
-	}
-	if (s->has & HAS_LINGER2) {
-		snprintf(l2, sizeof(l2), "%d", s->linger2_s);
-		argv[n++] = "--linger2";
-		argv[n++] = l2;
-	}
+	/* Socket options are passed only when the scenario sets them: unset is not 0. */
+	n = add_int_opt(argv, n, s->has & HAS_KEEPIDLE, "--keepidle", s->keepidle_s, idle);
+	n = add_int_opt(argv, n, s->has & HAS_KEEPINTVL, "--keepintvl", s->keepintvl_s, intvl);
+	n = add_int_opt(argv, n, s->has & HAS_KEEPCNT, "--keepcnt", s->keepcnt, cnt);
+	n = add_int_opt(argv, n, s->has & HAS_LINGER2, "--linger2", s->linger2_s, l2);
 	if (s->has & HAS_USER_TIMEOUT) {
 		argv[n++] = "--user-timeout";
 		argv[n++] = dur_format(s->user_timeout_ns, ut, sizeof(ut));
@@ -803,6 +801,22 @@ static void teardown(struct ctx *c)
 	cell_destroy(c->cell);
 }
 
+/* Writes one side's sysctls in order; the first failure is the cell's error. */
+static int set_sysctls(struct ctx *c, enum cell_side side, const struct scen_kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int ret = cell_sysctl_set(c->cell, side, l->v[i].key, l->v[i].value, c->out->err,
+					  sizeof(c->out->err));
+
+		if (ret) {
+			c->out->rc = ret;
+			c->out->host_moved = ret == -EIO; /* lab.h: the host's value moved */
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out)
 {
@@ -833,28 +847,9 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < sc->sysctl.n; i++) {
-		const struct scen_kv *kv = &sc->sysctl.v[i];
-
-		ret = cell_sysctl_set(c.cell, CELL_SERVER, kv->key, kv->value, out->err,
-				      sizeof(out->err));
-		if (ret) {
-			out->rc = ret;
-			out->host_moved = ret == -EIO; /* lab.h: the host's value moved */
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < sc->client_sysctl.n; i++) {
-		const struct scen_kv *kv = &sc->client_sysctl.v[i];
-
-		ret = cell_sysctl_set(c.cell, CELL_CLIENT, kv->key, kv->value, out->err,
-				      sizeof(out->err));
-		if (ret) {
-			out->rc = ret;
-			out->host_moved = ret == -EIO;
-			goto out;
-		}
-	}
+	if (set_sysctls(&c, CELL_SERVER, &sc->sysctl) ||
+	    set_sysctls(&c, CELL_CLIENT, &sc->client_sysctl))
+		goto out;
 	a = cell_addrs(c.cell);
 	snprintf(c.addr, sizeof(c.addr), "%s",
 		 sc->family == SCEN_IPV6 ? a->v6_str[CELL_SERVER] : a->v4_str[CELL_SERVER]);

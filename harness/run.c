@@ -261,42 +261,43 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first_arg)
 	return -1;
 }
 
+/* Applies "KEY=VALUE" strings with fn (scenario_set or scenario_add_axis); errors name
+ * `where`. Returns 0 or an exit code. */
+static int apply_list(struct scenario *sc, char *const *list, size_t n, const char *where,
+		      int (*fn)(struct scenario *, const char *, const char *, const char *,
+				struct fw_err *))
+{
+	struct fw_err err = { 0 };
+	char msg[600];
+
+	for (size_t i = 0; i < n; i++) {
+		char *kv = strdup(list[i]), *eq;
+		int r;
+
+		if (!kv)
+			return 3;
+		eq = strchr(kv, '=');
+		*eq = '\0';
+		r = fn(sc, str_trim(kv), str_trim(eq + 1), where, &err);
+		free(kv);
+		if (r) {
+			fprintf(stderr, "finwait run: %s\n", fw_err_format(&err, msg, sizeof(msg)));
+			return 2;
+		}
+	}
+	return 0;
+}
+
 /* Applies --set and --matrix to a loaded scenario. */
 static int apply_overrides(struct scenario *sc, const struct opts *o)
 {
 	struct fw_err err = { 0 };
 	char msg[600];
+	int rc;
 
-	for (size_t i = 0; i < o->n_sets; i++) {
-		char *kv = strdup(o->sets[i]), *eq;
-		int r;
-
-		if (!kv)
-			return 3;
-		eq = strchr(kv, '=');
-		*eq = '\0';
-		r = scenario_set(sc, str_trim(kv), str_trim(eq + 1), "--set", &err);
-		free(kv);
-		if (r) {
-			fprintf(stderr, "finwait run: %s\n", fw_err_format(&err, msg, sizeof(msg)));
-			return 2;
-		}
-	}
-	for (size_t i = 0; i < o->n_axes; i++) {
-		char *kv = strdup(o->axes[i]), *eq;
-		int r;
-
-		if (!kv)
-			return 3;
-		eq = strchr(kv, '=');
-		*eq = '\0';
-		r = scenario_add_axis(sc, str_trim(kv), eq + 1, "--matrix", &err);
-		free(kv);
-		if (r) {
-			fprintf(stderr, "finwait run: %s\n", fw_err_format(&err, msg, sizeof(msg)));
-			return 2;
-		}
-	}
+	if ((rc = apply_list(sc, o->sets, o->n_sets, "--set", scenario_set)) ||
+	    (rc = apply_list(sc, o->axes, o->n_axes, "--matrix", scenario_add_axis)))
+		return rc;
 	if (scenario_validate(sc, &err)) {
 		fprintf(stderr, "finwait run: %s\n", fw_err_format(&err, msg, sizeof(msg)));
 		return 2;
