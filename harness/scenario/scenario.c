@@ -74,15 +74,6 @@ const char *scen_mode_name(enum scen_mode m) { return mode_names[m]; }
 #define MAX_KEEPINTVL 32767
 #define MAX_KEEPCNT 127
 
-char *fw_err_format(const struct fw_err *err, char *buf, size_t len)
-{
-	if (err->line > 0)
-		snprintf(buf, len, "%s:%d: %s", err->file, err->line, err->msg);
-	else
-		snprintf(buf, len, "%s: %s", err->file, err->msg);
-	return buf;
-}
-
 __attribute__((format(printf, 4, 5)))
 static int set_err(struct fw_err *err, const char *file, int line, const char *fmt, ...)
 {

@@ -8,16 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where an error was found: file (or "--set", "--matrix", "<builtin:NAME>") and line
- * (0 when there is no line). */
-struct fw_err {
-	char file[256];
-	int line;
-	char msg[256];
-};
+#include "err.h"
 
-/* Writes "file:line: msg" (or "file: msg" when line is 0) to buf; returns buf. */
-char *fw_err_format(const struct fw_err *err, char *buf, size_t len);
 
 enum scen_family { SCEN_IPV4, SCEN_IPV6 };
 enum scen_program { SCEN_PROG_BUILTIN, SCEN_PROG_COMMAND };
