@@ -76,7 +76,7 @@ static int thread_count(void)
 }
 
 /* Becomes root of a new user namespace that maps only the caller's ids. */
-static int enter_userns(char *err, size_t errlen)
+static int enter_userns(struct fw_err *err)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
@@ -85,21 +85,15 @@ static int enter_userns(char *err, size_t errlen)
 
 	/* unshare(CLONE_NEWUSER) refuses (EINVAL) a multi-threaded process: the other
 	 * threads would keep the old credentials. */
-	if (thread_count() > 1) {
-		snprintf(err, errlen,
-			 "cannot enter a user namespace: the process already has threads "
-			 "(lab_open() must run first)");
-		return -EINVAL;
-	}
+	if (thread_count() > 1)
+		return fw_err_set(err, -EINVAL, NULL, 0, "cannot enter a user namespace: the "
+				  "process already has threads (lab_open() must run first)");
 	if (unshare(CLONE_NEWUSER) < 0) {
 		ret = -errno;
-		snprintf(err, errlen,
-			 "cannot create a user namespace: %s (run as root, or allow "
-			 "unprivileged user namespaces: sysctl user.max_user_namespaces > 0, "
-			 "kernel.unprivileged_userns_clone = 1, "
-			 "kernel.apparmor_restrict_unprivileged_userns = 0)",
-			 strerror(-ret));
-		return ret;
+		return fw_err_set(err, ret, NULL, 0, "cannot create a user namespace: %s (run as "
+				  "root, or allow unprivileged user namespaces: sysctl "
+				  "user.max_user_namespaces > 0, kernel.unprivileged_userns_clone = 1, "
+				  "kernel.apparmor_restrict_unprivileged_userns = 0)", strerror(-ret));
 	}
 	/* setgroups must be denied before an unprivileged gid_map write
 	 * (user_namespaces(7)). */
@@ -113,35 +107,30 @@ static int enter_userns(char *err, size_t errlen)
 		ret = write_str("/proc/self/gid_map", map);
 	}
 	if (ret < 0)
-		snprintf(err, errlen, "cannot map ids in the new user namespace: %s",
-			 strerror(-ret));
+		fw_err_set(err, ret, NULL, 0, "cannot map ids in the new user namespace: %s",
+			   strerror(-ret));
 	return ret;
 }
 
-int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen)
+int lab_open(struct lab **out, unsigned ehash_entries, struct fw_err *err)
 {
-	char val[16], msg[512];
 	struct lab *lab = NULL;
+	char val[16];
 	int ret;
 
-	if (!err)
-		errlen = 0;
 	*out = NULL;
 	lab = calloc(1, sizeof(*lab));
-	if (!lab) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!lab)
+		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	lab->host_fd = lab->root_fd = -1;
 	lab->host_fd = netns_open_current();
 	if (lab->host_fd < 0) {
-		ret = lab->host_fd;
-		snprintf(err, errlen, "cannot open this process's network namespace: %s",
-			 strerror(-ret));
+		ret = fw_err_set(err, lab->host_fd, NULL, 0, "cannot open this process's network "
+				 "namespace: %s", strerror(-lab->host_fd));
 		goto out;
 	}
 	if (geteuid() != 0) {
-		ret = enter_userns(err, errlen);
+		ret = enter_userns(err);
 		if (ret < 0)
 			goto out;
 		lab->rootless = true;
@@ -157,19 +146,19 @@ int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen)
 		lab->root_fd = netns_new(-1);
 	}
 	if (lab->root_fd < 0) {
-		ret = lab->root_fd;
-		snprintf(err, errlen,
-			 "cannot create a network namespace: %s (run as root, or enable "
-			 "unprivileged user namespaces)", strerror(-ret));
+		ret = fw_err_set(err, lab->root_fd, NULL, 0, "cannot create a network namespace: "
+				 "%s (run as root, or enable unprivileged user namespaces)",
+				 strerror(-lab->root_fd));
 		goto out;
 	}
 	/* Cells are made from lab-root, so they get their own ehash of this size
 	 * (tcp_set_hashinfo() reads the creating namespace's value); never on the host. */
 	snprintf(val, sizeof(val), "%u", ehash_entries ? ehash_entries : LAB_EHASH_DEFAULT);
 	ret = sysctl_ns_write(lab->root_fd, lab->rootless ? -1 : lab->host_fd,
-			      "net.ipv4.tcp_child_ehash_entries", val, msg, sizeof(msg));
+			      "net.ipv4.tcp_child_ehash_entries", val, err);
 	if (ret < 0) {
-		snprintf(err, errlen, "lab-root: %s", msg);
+		if (err) /* the message names the key: say where it was written */
+			snprintf(err->file, sizeof(err->file), "lab-root");
 		goto out;
 	}
 	*out = lab;
@@ -258,15 +247,14 @@ static int cell_ipv6_defaults(void)
 	return sysctl_write("net/ipv6/conf/default/accept_dad", "0");
 }
 
-int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen)
+int cell_create(struct lab *lab, unsigned slot, struct cell **out, struct fw_err *err)
 {
 	struct nl_sock *sk[2] = { NULL, NULL }, *mon[2] = { NULL, NULL };
 	const char *step = "";
 	struct cell *c = NULL;
+	char where[32];
 	int ret, s;
 
-	if (!err)
-		errlen = 0;
 	*out = NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -362,8 +350,10 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, si
 	c = NULL;
 	ret = 0;
 out:
-	if (ret < 0)
-		snprintf(err, errlen, "cell %u: %s: %s", slot, step, strerror(-ret));
+	if (ret < 0) {
+		snprintf(where, sizeof(where), "cell %u", slot);
+		fw_err_set(err, ret, where, 0, "%s: %s", step, strerror(-ret));
+	}
 	for (s = 0; s < 2; s++) {
 		link_sock_close(sk[s]);
 		link_sock_close(mon[s]);
@@ -393,11 +383,11 @@ const struct cell_addrs *cell_addrs(const struct cell *cell)
 }
 
 int cell_sysctl_set(struct cell *cell, enum cell_side side, const char *key,
-		    const char *value, char *err, size_t errlen)
+		    const char *value, struct fw_err *err)
 {
 	int host = cell->lab->rootless ? -1 : cell->lab->host_fd;
 
-	return sysctl_ns_write(cell->ns[side], host, key, value, err, errlen);
+	return sysctl_ns_write(cell->ns[side], host, key, value, err);
 }
 
 int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, char *buf,

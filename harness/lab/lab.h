@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "err.h"
 
 /* tcp_child_ehash_entries in lab-root when the caller gives 0: every cell namespace gets
  * its own established hash of this many buckets (a sock_diag dump walks them all). */
@@ -45,9 +46,10 @@ struct cell_addrs {
  * namespace. When not root, it first enters a new user namespace mapped to the caller
  * (the process must still be single-threaded) and then moves, for good, into lab-root:
  * the host's namespace cannot be re-entered from inside that user namespace.
- * Returns 0 or -errno; on error err says why and what would fix it; when
- * lab_err_is_skip() holds, the lab cannot be built here: exit 77 with err. */
-int lab_open(struct lab **out, unsigned ehash_entries, char *err, size_t errlen);
+ * Returns 0 and *out (free with lab_close), or -errno with err (may be NULL) saying why
+ * and what would fix it; when lab_err_is_skip() holds, the lab cannot be built here (the
+ * CLI exits FW_EXIT_SKIP with err). */
+int lab_open(struct lab **out, unsigned ehash_entries, struct fw_err *err);
 
 /* Closes the lab's fds (cells must be destroyed first). NULL is a no-op. */
 void lab_close(struct lab *lab);
@@ -64,14 +66,16 @@ int lab_root_netns(const struct lab *lab);
  * reach it either (net_ctl_permissions() grants nothing outside our user namespace). */
 bool lab_rootless(const struct lab *lab);
 
-/* true when err (from lab_open()) means the lab cannot be built on this machine
- * (EPERM, EACCES, ENOSPC, EUSERS, ENOSYS): the CLI exits 77 with lab_open()'s message. */
+/* true when err (a return of lab_open() or cell_create()) means the lab cannot be built
+ * on this machine (EPERM, EACCES, ENOSPC, EUSERS, ENOSYS): the CLI exits FW_EXIT_SKIP
+ * with lab_open()'s message. */
 bool lab_err_is_skip(int err);
 
 /* Builds a cell for slot (< ADDR_SLOTS; cells may share a slot) and returns once both
  * ends can send over IPv4 and IPv6 (both veth ends operationally up with their queues
- * active: link_wait_up()). Returns 0 or -errno with err filled; nothing is left on error. */
-int cell_create(struct lab *lab, unsigned slot, struct cell **out, char *err, size_t errlen);
+ * active: link_wait_up()). Returns 0 and *out (free with cell_destroy), or -errno with
+ * err (may be NULL) naming the cell and the step that failed; nothing is left on error. */
+int cell_create(struct lab *lab, unsigned slot, struct cell **out, struct fw_err *err);
 
 /* Closes the cell's fds; the kernel then reclaims its namespaces, veth and sockets
  * (asynchronously, in cleanup_net()). Processes spawned in the cell are not killed
@@ -86,9 +90,9 @@ const struct cell_addrs *cell_addrs(const struct cell *cell);
 
 /* Sets key = value in one side's namespace (sysctl_ns_write(): per-namespace keys only,
  * the host's value checked when the host can be entered). Returns 0 or -errno with err
- * filled; -EIO means the host moved and the run must abort. */
+ * (may be NULL) filled; -EIO means the host moved and the run must abort. */
 int cell_sysctl_set(struct cell *cell, enum cell_side side, const char *key,
-		    const char *value, char *err, size_t errlen);
+		    const char *value, struct fw_err *err);
 
 /* Reads key in one side's namespace (any key). Returns 0 or -errno. */
 int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, char *buf,

@@ -1,11 +1,15 @@
 /* proc: see proc.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -246,4 +250,31 @@ void proc_reap(struct proc *p)
 		return;
 	proc_kill(p, SIGKILL);
 	proc_wait(p, -1, NULL);
+}
+
+int proc_kill_netns(int ns_fd)
+{
+	struct stat ns, st;
+	struct dirent *e;
+	int killed = 0;
+	DIR *d;
+
+	if (ns_fd < 0)
+		return -EBADF;
+	if (fstat(ns_fd, &ns) < 0 || !(d = opendir("/proc")))
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[300];
+		pid_t pid;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pid = (pid_t)atoi(e->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+		if (pid != getpid() && !stat(path, &st) && st.st_ino == ns.st_ino &&
+		    st.st_dev == ns.st_dev && kill(pid, SIGKILL) == 0)
+			killed++;
+	}
+	closedir(d);
+	return killed;
 }

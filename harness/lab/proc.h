@@ -3,7 +3,8 @@
  * finwait, even after SIGKILL. Beware: the kernel sends the death signal when the
  * parent *thread* exits (the thread that forked), not the process: spawn from a thread
  * that outlives the child (the main thread, or a worker that joins its children).
- * Each child is followed by a pidfd, so signals and waits never hit a recycled pid. */
+ * Each child is followed by a pidfd, so signals and waits never hit a recycled pid.
+ * Also the sweep of whatever still runs in a namespace (proc_kill_netns). */
 #ifndef FINWAIT_PROC_H
 #define FINWAIT_PROC_H
 
@@ -45,5 +46,13 @@ int proc_wait(struct proc *p, int64_t timeout_ns, int *status);
 
 /* Kills (SIGKILL) and reaps the child if any; for cleanup paths. NULL is a no-op. */
 void proc_reap(struct proc *p);
+
+/* Sends SIGKILL to every process whose network namespace is ns_fd's (this process
+ * excepted; its threads are not listed in /proc): what a spawned program forked or
+ * daemonized is out of reach of PR_SET_PDEATHSIG and of signals to its parent, and would
+ * keep the namespace alive. Such processes are not our children: nothing is reaped.
+ * Returns the number of processes signalled, or -errno when ns_fd or /proc cannot be
+ * read (-EBADF for ns_fd < 0). */
+int proc_kill_netns(int ns_fd);
 
 #endif

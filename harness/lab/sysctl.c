@@ -242,67 +242,50 @@ static int ns_write(int ns_fd, const char *key, const char *value)
 }
 
 int sysctl_ns_write(int ns_fd, int host_fd, const char *key, const char *value,
-		    char *err, size_t errlen)
+		    struct fw_err *err)
 {
 	char before[SYSCTL_VALUE_MAX], after[SYSCTL_VALUE_MAX];
 	bool check = false;
 	int ret;
 
-	if (!err)
-		errlen = 0;
 	ret = sysctl_key_check(key);
-	if (ret == -EINVAL) {
-		snprintf(err, errlen, "bad sysctl key '%s'", key ? key : "(null)");
-		return ret;
-	}
-	if (ret == -EPERM) {
-		snprintf(err, errlen,
-			 "sysctl %s is not per network namespace: finwait would change the "
-			 "whole machine, so it refuses", key);
-		return ret;
-	}
-	if (ns_fd < 0) {
-		snprintf(err, errlen, "sysctl %s: no namespace given", key);
-		return -EBADF;
-	}
+	if (ret == -EINVAL)
+		return fw_err_set(err, ret, NULL, 0, "bad sysctl key '%s'", key ? key : "(null)");
+	if (ret == -EPERM)
+		return fw_err_set(err, ret, NULL, 0, "sysctl %s is not per network namespace: "
+				  "finwait would change the whole machine, so it refuses", key);
+	if (ns_fd < 0)
+		return fw_err_set(err, -EBADF, NULL, 0, "sysctl %s: no namespace given", key);
 	if (host_fd >= 0) {
 		ret = sysctl_ns_read(host_fd, key, before, sizeof(before));
-		if (ret == 0) {
+		if (ret == 0)
 			check = true;
-		} else if (ret != -ENOENT) {
-			/* A key that the host lacks (a lab interface's conf) cannot move there. */
-			snprintf(err, errlen, "sysctl %s: cannot read the host's value: %s", key,
-				 strerror(-ret));
-			return ret;
-		}
+		else if (ret != -ENOENT) /* a key the host lacks (a lab interface's conf) */
+			return fw_err_set(err, ret, NULL, 0, "sysctl %s: cannot read the host's "
+					  "value: %s", key, strerror(-ret));
 	}
 	ret = ns_write(ns_fd, key, value);
-	if (ret < 0) {
-		snprintf(err, errlen, "sysctl %s = %s: %s", key, value, strerror(-ret));
-		return ret;
-	}
-	if (check) {
-		ret = sysctl_ns_read(host_fd, key, after, sizeof(after));
-		if (ret < 0) {
-			snprintf(err, errlen, "sysctl %s: cannot read the host's value back: %s",
-				 key, strerror(-ret));
-			return ret;
-		}
-		if (strcmp(before, after) != 0) {
-			/* Put it back (best effort) and stop the run: the key is not what the
-			 * classifier believed on this kernel. */
-			int saved = -1;
+	if (ret < 0)
+		return fw_err_set(err, ret, NULL, 0, "sysctl %s = %s: %s", key, value,
+				  strerror(-ret));
+	if (!check)
+		return 0;
+	ret = sysctl_ns_read(host_fd, key, after, sizeof(after));
+	if (ret < 0)
+		return fw_err_set(err, ret, NULL, 0, "sysctl %s: cannot read the host's value "
+				  "back: %s", key, strerror(-ret));
+	if (strcmp(before, after) != 0) {
+		/* Put it back (best effort) and stop the run: the key is not what the
+		 * classifier believed on this kernel. */
+		int saved = -1;
 
-			if (netns_enter(host_fd, &saved) == 0) {
-				sysctl_write(key, before);
-				netns_leave(saved);
-			}
-			snprintf(err, errlen,
-				 "sysctl %s: writing it in a lab namespace moved the host's value "
-				 "from '%s' to '%s' (restored); it is not per namespace here", key,
-				 before, after);
-			return -EIO;
+		if (netns_enter(host_fd, &saved) == 0) {
+			sysctl_write(key, before);
+			netns_leave(saved);
 		}
+		return fw_err_set(err, -EIO, NULL, 0, "sysctl %s: writing it in a lab namespace "
+				  "moved the host's value from '%s' to '%s' (restored); it is not "
+				  "per namespace here", key, before, after);
 	}
 	return 0;
 }

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define SYSCTL_KEY_MAX 256
 #define SYSCTL_VALUE_MAX 256
 
@@ -38,8 +40,8 @@ int sysctl_ns_read(int ns_fd, const char *key, char *buf, size_t len);
 /* Writes value to key inside the namespace ns_fd after sysctl_key_check(). When
  * host_fd >= 0, reads the key in host_fd before and after, and if the host's value moved
  * puts it back and returns -EIO: the caller must abort the run. Returns 0 or -errno;
- * err (may be NULL) receives one line saying what failed. */
+ * err (may be NULL) then says what failed (no file: the message names the key). */
 int sysctl_ns_write(int ns_fd, int host_fd, const char *key, const char *value,
-		    char *err, size_t errlen);
+		    struct fw_err *err);
 
 #endif

@@ -3,8 +3,9 @@
  * its listener, starts the sampler on the server's namespace, starts the client, performs
  * the fault when the client reports its point (vanish and reboot are done here), samples
  * until every tracked connection has left FIN_WAIT2 (gone or TIME_WAIT) or the limit, and
- * tears everything down. Every wait is on an event (a status line, a sock_diag sample),
- * never a sleep. */
+ * tears everything down. Every wait is on an event (a status line, a sock_diag sample, a
+ * child's exit), but one: a scenario's own server has no status pipe, so its listener is
+ * looked for in sock_diag at the sampling interval. */
 #ifndef FINWAIT_CELLRUN_H
 #define FINWAIT_CELLRUN_H
 
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "lab.h"
 #include "scenario.h"
 #include "timeline.h"
@@ -32,7 +34,7 @@ struct cell_outcome {
 	bool skipped;		/* the lab could not be built here */
 	bool interrupted;	/* stopped by a signal */
 	bool host_moved;	/* a host sysctl changed under a cell write: abort the run */
-	char err[512];
+	struct fw_err err;	/* with rc: what failed (the message; no file) */
 	char note[256];		/* something worth saying that is not an error */
 	struct timeline *tl;	/* the server's sockets; NULL when the cell never sampled */
 	struct sampler *sampler;	/* owns tl */
@@ -45,11 +47,13 @@ struct cell_outcome {
 };
 
 /* Runs cell sc in lab slot `slot`. Always fills *out (free it with
- * cell_outcome_clear). Returns out->rc. Spawns children from the calling thread, which
- * must outlive them (it does: they are reaped before the return). */
+ * cell_outcome_clear), even on error. Returns out->rc (0 or -errno). Spawns children
+ * from the calling thread, which must outlive them (it does: they are reaped before the
+ * return). */
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out);
 
+/* Frees what *out holds (the sampler and its timeline); the rest stays readable. */
 void cell_outcome_clear(struct cell_outcome *out);
 
 #endif

@@ -1,3 +1,5 @@
+/* external: a scenario's own server (program = command): its command line and folder
+ * (pure, external.h), and starting it in a cell until it listens (cellrun_priv.h). */
 #include "external.h"
 
 #include <errno.h>
@@ -8,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "cellrun_priv.h"
 
 struct buf {
 	char *p;
@@ -235,4 +240,97 @@ int ext_remove_dir(const char *dir)
 	if (!dir)
 		return 0;
 	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+/* The port a scenario's server listens on when server.port is unset. */
+#define DEFAULT_COMMAND_PORT 8080
+
+/* Waits until a listener on c->port shows in the server's namespace: a program of the
+ * user's has no status pipe, so sock_diag is asked at the sampling interval (a dump costs
+ * microseconds). Gives up when the server (`name`) dies, after READY_TIMEOUT_NS, or when
+ * the run stops. Returns 0 or -errno with the cell's error recorded. */
+static int wait_listening(struct ctx *c, const char *name)
+{
+	struct timespec period = { (time_t)(c->sc->interval_ns / NSEC_PER_SEC),
+				   (long)(c->sc->interval_ns % NSEC_PER_SEC) };
+	struct diag_filter f = { 0 };
+	struct diag *d = NULL;
+	int64_t deadline;
+	int ret;
+
+	if ((ret = diag_open(cell_netns(c->cell, CELL_SERVER), &d))) {
+		fail(c, ret, "sock_diag: %s", strerror(-ret));
+		return ret;
+	}
+	f.families = c->sc->family == FW_IPV6 ? DIAG_F_IPV6 : DIAG_F_IPV4;
+	f.states = DIAG_MASK(DIAG_LISTEN);
+	f.lport = (uint16_t)c->port;
+	if ((ret = diag_set_filter(d, &f))) {
+		fail(c, ret, "sock_diag filter: %s", strerror(-ret));
+		goto out;
+	}
+	deadline = mono_ns() + READY_TIMEOUT_NS;
+	while (!stopping(c)) {
+		const struct diag_sock *socks;
+		size_t n = 0;
+
+		if ((ret = diag_dump(d, &socks, &n))) {
+			fail(c, ret, "sock_diag dump: %s", strerror(-ret));
+			goto out;
+		}
+		if (n) {
+			c->listening = true;
+			break;
+		}
+		if (child_died(&c->server, name, c)) {
+			ret = c->out->rc;
+			goto out;
+		}
+		if (mono_ns() >= deadline) {
+			ret = -ETIMEDOUT;
+			fail(c, ret, "'%s' did not listen on port %d within 10 s", name, c->port);
+			goto out;
+		}
+		nanosleep(&period, NULL);
+	}
+	ret = 0;
+out:
+	diag_close(d);
+	return ret;
+}
+
+int ext_start_server(struct ctx *c)
+{
+	const struct fw_server_cfg *s = &c->sc->server;
+	struct proc_io io = { PROC_DEVNULL, PROC_DEVNULL, PROC_INHERIT, -1, 3 };
+	char port[16], tmpl[4096], *cfg = NULL, **argv = NULL;
+	struct ext_vars v = { c->addr, port, NULL };
+	int ret;
+
+	c->port = s->has & FW_HAS_PORT ? s->port : DEFAULT_COMMAND_PORT;
+	snprintf(port, sizeof(port), "%d", c->port);
+	if (s->config) {
+		if (s->config[0] == '/')
+			snprintf(tmpl, sizeof(tmpl), "%s", s->config);
+		else
+			snprintf(tmpl, sizeof(tmpl), "%s/%s", c->sc->dir, s->config);
+		cfg = tmpl;
+	}
+	if ((ret = ext_prepare_dir(cfg, &v, &c->dir))) {
+		fail(c, ret, "cannot prepare the server's folder%s%s: %s", cfg ? " from " : "",
+		     cfg ? cfg : "", strerror(-ret));
+		return ret;
+	}
+	v.dir = c->dir;
+	if ((ret = ext_split(s->command, &v, &argv))) {
+		fail(c, ret, "bad server command '%s'", s->command);
+		return ret;
+	}
+	ret = proc_spawn(&c->server, cell_netns(c->cell, CELL_SERVER), argv, &io);
+	if (ret)
+		fail(c, ret, "cannot start '%s': %s", argv[0], strerror(-ret));
+	else
+		ret = wait_listening(c, argv[0]);
+	ext_argv_free(argv);
+	return ret;
 }

@@ -1,3 +1,4 @@
+/* list: `finwait list` (see list.h). */
 #include "list.h"
 
 #include <dirent.h>
@@ -5,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "run.h"
 #include "scenario.h"
 
@@ -36,22 +38,22 @@ int cmd_list(int argc, char **argv)
 	size_t n_builtin = 0;
 	struct fw_err err = { 0 };
 	char path[4096], msg[600];
-	int n, rc = 0;
+	int n, rc = FW_EXIT_OK;
 
 	if (argc > 1) {
 		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 			printf("Usage: finwait list\nLists the built-in default and the shipped "
 			       "scenarios (from %s,\nor $FINWAIT_SCENARIOS): name, number of cells, "
 			       "what it reproduces.\n`finwait run NAME` runs one.\n", dir);
-			return 0;
+			return FW_EXIT_OK;
 		}
 		fprintf(stderr, "finwait list: unexpected argument '%s'\n", argv[1]);
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	printf("Built in (`finwait run` with no scenario):\n");
 	if (scenario_builtin(&builtin, &n_builtin, &err)) {
 		fprintf(stderr, "finwait list: %s\n", fw_err_format(&err, msg, sizeof(msg)));
-		return 3;
+		return FW_EXIT_INTERNAL;
 	}
 	for (size_t i = 0; i < n_builtin; i++)
 		line(builtin[i], builtin[i]->name);
@@ -61,7 +63,7 @@ int cmd_list(int argc, char **argv)
 	n = scandir(dir, &names, is_ini, by_name);
 	if (n < 0) {
 		fprintf(stderr, "finwait list: cannot read %s: %m\n", dir);
-		return 3;
+		return FW_EXIT_INTERNAL;
 	}
 	for (int i = 0; i < n; i++) {
 		struct scenario *sc = NULL;
@@ -72,7 +74,7 @@ int cmd_list(int argc, char **argv)
 			 names[i]->d_name);
 		if (scenario_load(path, &sc, &err)) {
 			fprintf(stderr, "%s\n", fw_err_format(&err, msg, sizeof(msg)));
-			rc = 2;
+			rc = FW_EXIT_USAGE;
 		} else {
 			line(sc, name);
 		}

@@ -2,7 +2,7 @@
 #ifndef FINWAIT_LIST_H
 #define FINWAIT_LIST_H
 
-/* `finwait list`; returns the exit code. */
+/* `finwait list`; returns the exit code (enum fw_exit). */
 int cmd_list(int argc, char **argv);
 
 #endif

@@ -1,13 +1,13 @@
 /* run: the `finwait run` command: loads scenarios (or the built-in default), expands
  * their matrices, runs the cells in parallel (cellrun), judges each against its
- * expectation (model) and writes the reports. Also where the programs and the shipped
- * scenarios are found. */
+ * expectation (model) and writes the reports; and where the shipped scenarios are.
+ * cmd_run() is in cli.c, the rest in load.c. */
 #ifndef FINWAIT_RUN_H
 #define FINWAIT_RUN_H
 
 #include <stddef.h>
 
-/* `finwait run [OPTIONS] [SCENARIO ...]`; returns the exit code. */
+/* `finwait run [OPTIONS] [SCENARIO ...]`; returns the exit code (enum fw_exit). */
 int cmd_run(int argc, char **argv);
 
 /* The folder of the shipped scenarios: $FINWAIT_SCENARIOS, else the source tree's

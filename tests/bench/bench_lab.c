@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 	double med, med_sh = 0;
 	bool strict = getenv("FINWAIT_BENCH_STRICT") != NULL, ok = true;
 	struct lab *lab = NULL;
-	char err[512];
+	struct fw_err err = { 0 };
+	char msg[600];
 	int ret = 3;
 
 	create = calloc(n, sizeof(int64_t));
@@ -54,8 +55,8 @@ int main(int argc, char **argv)
 	shell = calloc(n_sh ? n_sh : 1, sizeof(int64_t));
 	if (!n || !create || !destroy || !both || !nsonly || !shell)
 		goto out;
-	if (lab_open(&lab, 0, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bench_lab: %s\n", err);
+	if (lab_open(&lab, 0, &err) < 0) {
+		fprintf(stderr, "bench_lab: %s\n", fw_err_format(&err, msg, sizeof(msg)));
 		ret = 77;
 		goto out;
 	}
@@ -63,8 +64,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 10; i++) {
 		struct cell *c = NULL;
 
-		if (cell_create(lab, (unsigned)i, &c, err, sizeof(err)) < 0) {
-			fprintf(stderr, "bench_lab: %s\n", err);
+		if (cell_create(lab, (unsigned)i, &c, &err) < 0) {
+			fprintf(stderr, "bench_lab: %s\n", fw_err_format(&err, msg, sizeof(msg)));
 			goto out;
 		}
 		cell_destroy(c);
@@ -73,8 +74,8 @@ int main(int argc, char **argv)
 		struct cell *c = NULL;
 		int64_t t0 = mono_ns(), t1, t2;
 
-		if (cell_create(lab, (unsigned)(i % ADDR_SLOTS), &c, err, sizeof(err)) < 0) {
-			fprintf(stderr, "bench_lab: %s\n", err);
+		if (cell_create(lab, (unsigned)(i % ADDR_SLOTS), &c, &err) < 0) {
+			fprintf(stderr, "bench_lab: %s\n", fw_err_format(&err, msg, sizeof(msg)));
 			goto out;
 		}
 		t1 = mono_ns();

@@ -147,25 +147,33 @@ out:
 	return ret;
 }
 
+/* An error's text, for messages (one thread's buffer). */
+static const char *why(const struct fw_err *err)
+{
+	static _Thread_local char buf[600];
+
+	return fw_err_format(err, buf, sizeof(buf));
+}
+
 static struct lab *open_lab(void)
 {
-	char err[512];
+	struct fw_err err = { 0 };
 	struct lab *lab = NULL;
-	int ret = lab_open(&lab, 0, err, sizeof(err));
+	int ret = lab_open(&lab, 0, &err);
 
 	if (ret < 0)
-		fail_msg("lab_open: %s", err);
+		fail_msg("lab_open: %s", why(&err));
 	return lab;
 }
 
 static struct cell *make_cell(struct lab *lab, unsigned slot)
 {
-	char err[512];
+	struct fw_err err = { 0 };
 	struct cell *c = NULL;
-	int ret = cell_create(lab, slot, &c, err, sizeof(err));
+	int ret = cell_create(lab, slot, &c, &err);
 
 	if (ret < 0)
-		fail_msg("cell_create: %s", err);
+		fail_msg("cell_create: %s", why(&err));
 	return c;
 }
 
@@ -217,14 +225,14 @@ static void test_sysctl_inside(void **state)
 {
 	struct lab *lab = open_lab();
 	struct cell *c = make_cell(lab, 1);
-	char before[64], after[64], in[64], err[512];
+	char before[64], after[64], in[64];
+	struct fw_err err = { 0 };
 	const char *v;
 	(void)state;
 
 	host_sysctl("net.ipv4.tcp_fin_timeout", before, sizeof(before));
 	v = strcmp(before, "7") == 0 ? "9" : "7";
-	assert_int_equal(cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_fin_timeout", v, err,
-					 sizeof(err)), 0);
+	assert_int_equal(cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_fin_timeout", v, &err), 0);
 	assert_int_equal(cell_sysctl_get(c, CELL_SERVER, "net/ipv4/tcp_fin_timeout", in,
 					 sizeof(in)), 0);
 	assert_string_equal(in, v);
@@ -237,21 +245,19 @@ static void test_sysctl_inside(void **state)
 
 	/* Global keys are refused before anything is written. */
 	host_sysctl("net.ipv4.tcp_max_orphans", before, sizeof(before));
-	assert_int_equal(cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_max_orphans", "16", err,
-					 sizeof(err)), -EPERM);
-	assert_non_null(strstr(err, "not per network namespace"));
+	assert_int_equal(cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_max_orphans", "16", &err), -EPERM);
+	assert_non_null(strstr(err.msg, "not per network namespace"));
 	host_sysctl("net.ipv4.tcp_max_orphans", after, sizeof(after));
 	assert_string_equal(before, after);
-	assert_int_equal(cell_sysctl_set(c, CELL_CLIENT, "kernel.hostname", "x", err,
-					 sizeof(err)), -EPERM);
-	assert_int_equal(cell_sysctl_set(c, CELL_CLIENT, "net..x", "1", err, sizeof(err)),
+	assert_int_equal(cell_sysctl_set(c, CELL_CLIENT, "kernel.hostname", "x", &err), -EPERM);
+	assert_int_equal(cell_sysctl_set(c, CELL_CLIENT, "net..x", "1", &err),
 			 -EINVAL);
 	/* A bad value is the kernel's to refuse. */
 	assert_int_equal(cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_fin_timeout", "-5x",
-					 err, sizeof(err)), -EINVAL);
+					 &err), -EINVAL);
 	/* A per-interface key that the host does not have. */
 	assert_int_equal(cell_sysctl_set(c, CELL_CLIENT, "net.ipv6.conf.fw-cli.keep_addr_on_down",
-					 "1", err, sizeof(err)), 0);
+					 "1", &err), 0);
 	cell_destroy(c);
 	lab_close(lab);
 }
@@ -370,7 +376,8 @@ static const char *const watched_keys[] = {
 static void test_teardown_leaves_nothing(void **state)
 {
 	static struct ns_set before, during, after, self_before, self_after;
-	char host_before[ARRAY_SIZE(watched_keys)][64], v[64], err[512];
+	char host_before[ARRAY_SIZE(watched_keys)][64], v[64];
+	struct fw_err err = { 0 };
 	unsigned long ours[8];
 	size_t nours = 0;
 	char *links_before, *links_after, *named;
@@ -391,9 +398,9 @@ static void test_teardown_leaves_nothing(void **state)
 		ours[nours++] = netns_inode(cell_netns(c[i], CELL_SERVER));
 		ours[nours++] = netns_inode(cell_netns(c[i], CELL_CLIENT));
 		assert_int_equal(cell_sysctl_set(c[i], CELL_SERVER, "net.ipv4.tcp_fin_timeout",
-						 "1", err, sizeof(err)), 0);
+						 "1", &err), 0);
 		assert_int_equal(cell_sysctl_set(c[i], CELL_CLIENT, "net.core.somaxconn", "64",
-						 err, sizeof(err)), 0);
+						 &err), 0);
 	}
 	/* The namespaces are new, and the scan does see fd-held ones (else the check
 	 * below would prove nothing). */
@@ -513,7 +520,7 @@ struct worker {
 	struct lab *lab;
 	unsigned first;
 	int failures;
-	char err[512];
+	struct fw_err err;
 };
 
 static void *worker_run(void *arg)
@@ -523,7 +530,7 @@ static void *worker_run(void *arg)
 	for (unsigned i = 0; i < 4; i++) {
 		struct cell *c = NULL;
 
-		if (cell_create(w->lab, w->first + i, &c, w->err, sizeof(w->err)) < 0 ||
+		if (cell_create(w->lab, w->first + i, &c, &w->err) < 0 ||
 		    tcp_cross(c, AF_INET, CELL_CLIENT) < 0)
 			w->failures++;
 		cell_destroy(c);
@@ -546,7 +553,7 @@ static void test_threads(void **state)
 	for (unsigned i = 0; i < 3; i++) {
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 		if (w[i].failures)
-			fail_msg("thread %u: %d failures, last: %s", i, w[i].failures, w[i].err);
+			fail_msg("thread %u: %d failures, last: %s", i, w[i].failures, why(&w[i].err));
 	}
 	/* The calling thread never moved. */
 	{
@@ -564,7 +571,7 @@ static void test_threads(void **state)
 /* Runs as nobody (re-executed): the whole lab inside a user namespace. */
 static int rootless_child(void)
 {
-	char err[512];
+	struct fw_err err = { 0 };
 	struct lab *lab = NULL;
 	struct cell *c = NULL;
 	int ret;
@@ -573,23 +580,23 @@ static int rootless_child(void)
 		fprintf(stderr, "rootless child still root\n");
 		return 1;
 	}
-	ret = lab_open(&lab, 0, err, sizeof(err));
+	ret = lab_open(&lab, 0, &err);
 	if (ret < 0) {
-		fprintf(stderr, "rootless lab_open: %s\n", err);
+		fprintf(stderr, "rootless lab_open: %s\n", why(&err));
 		return lab_err_is_skip(ret) ? 77 : 1;
 	}
 	if (!lab_rootless(lab)) {
 		fprintf(stderr, "lab is not rootless\n");
 		return 1;
 	}
-	ret = cell_create(lab, 5, &c, err, sizeof(err));
+	ret = cell_create(lab, 5, &c, &err);
 	if (ret < 0) {
-		fprintf(stderr, "rootless cell_create: %s\n", err);
+		fprintf(stderr, "rootless cell_create: %s\n", why(&err));
 		return 1;
 	}
-	ret = cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_fin_timeout", "3", err, sizeof(err));
+	ret = cell_sysctl_set(c, CELL_SERVER, "net.ipv4.tcp_fin_timeout", "3", &err);
 	if (ret < 0) {
-		fprintf(stderr, "rootless sysctl: %s\n", err);
+		fprintf(stderr, "rootless sysctl: %s\n", why(&err));
 		return 1;
 	}
 	ret = tcp_cross(c, AF_INET, CELL_CLIENT);
@@ -805,12 +812,12 @@ int main(int argc, char **argv)
 	started_root = geteuid() == 0;
 	/* Namespaces at all? If not (and not even a user namespace), skip the whole file. */
 	{
-		char err[512];
+		struct fw_err err = { 0 };
 		struct lab *lab = NULL;
-		int ret = lab_open(&lab, 0, err, sizeof(err));
+		int ret = lab_open(&lab, 0, &err);
 
 		if (ret < 0 && lab_err_is_skip(ret)) {
-			fprintf(stderr, "test_lab: %s\n", err);
+			fprintf(stderr, "test_lab: %s\n", why(&err));
 			return 77;
 		}
 		lab_close(lab);

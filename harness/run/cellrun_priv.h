@@ -1,0 +1,112 @@
+/* cellrun_priv: the state of one cell's run, shared by the files that run it (not a
+ * public interface):
+ *   cellrun.c     the cell's state machine: lab, sysctls, endpoints, fault, sampling
+ *   cellstatus.c  what the children say on their status pipes
+ *   external.c    a scenario's own server (program = command): ext_start_server()
+ * A ctx lives on the stack of the worker thread that runs the cell. */
+#ifndef FINWAIT_CELLRUN_PRIV_H
+#define FINWAIT_CELLRUN_PRIV_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include "cellrun.h"
+#include "diag.h"
+#include "evpipe.h"
+#include "proc.h"
+#include "util.h"
+
+/* How long a server may take to listen, and a client to connect when it is not told to
+ * wait for anything slow: generous, since they are events, not sleeps. */
+#define READY_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define MAX_CLIENTS 8
+
+struct ctx {
+	const struct cellrun_env *env;
+	const struct scenario *sc;
+	struct cell_outcome *out;
+	struct cell *cell;
+	struct proc server, client[MAX_CLIENTS];
+	struct evpipe spipe, cpipe[MAX_CLIENTS];
+	bool reached[MAX_CLIENTS];	/* that client reported its point (then faults) */
+	int nclients, npoints;
+	struct sampler *sampler;
+	char *dir;		/* external server's folder */
+	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */
+	int port;
+	bool listening;
+	bool point;
+	/* The server's connections by status-line id, to turn its close events into
+	 * timeline events (a socket reset between two samples is still accounted for). */
+	struct diag_tuple *tuples;
+	size_t n_tuples;
+	int64_t t_clients;	/* just before the first client was started */
+};
+
+/* Records the cell's first error: out->rc = rc (-EIO for 0) and out->err's message.
+ * Later errors are dropped: the first one is the cause. */
+static inline __attribute__((format(printf, 3, 4)))
+void fail(struct ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->out->rc)
+		return;
+	c->out->rc = rc ? rc : -EIO;
+	c->out->err.file[0] = '\0';
+	c->out->err.line = 0;
+	va_start(ap, fmt);
+	vsnprintf(c->out->err.msg, sizeof(c->out->err.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* true once the run is being stopped (SIGINT/SIGTERM, or a host sysctl moved). */
+static inline bool stopping(const struct ctx *c)
+{
+	return c->env->stop && atomic_load(c->env->stop);
+}
+
+/* Milliseconds until deadline (CLOCK_MONOTONIC ns), rounded up, at most cap_ms; 0 once
+ * it has passed. */
+static inline int ms_until(int64_t deadline, int cap_ms)
+{
+	int64_t left = deadline - mono_ns();
+
+	if (left <= 0)
+		return 0;
+	left = (left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
+	return left < cap_ms ? (int)left : cap_ms;
+}
+
+/* A child that exited before its job was done: reaps it, records why as the cell's
+ * error (naming it `what`) and returns true; false while it runs (or when there is none). */
+static inline bool child_died(struct proc *p, const char *what, struct ctx *c)
+{
+	int status;
+
+	if (!p->pid || proc_wait(p, 0, &status))
+		return false;
+	if (WIFSIGNALED(status))
+		fail(c, -ECHILD, "%s died of signal %d", what, WTERMSIG(status));
+	else
+		fail(c, -ECHILD, "%s exited with status %d", what, WEXITSTATUS(status));
+	return true;
+}
+
+/* cellstatus.c: handle one parsed line of the server's (or of client i's) status pipe:
+ * readiness, connection events for the sampler, the point, and errors (through fail). */
+void cell_on_server_line(struct ctx *c, const struct status_event *ev);
+void cell_on_client_line(struct ctx *c, int i, const struct status_event *ev);
+
+/* external.c: starts the scenario's server command in the server namespace (its folder
+ * in c->dir, which the caller removes) and waits until its listener shows in sock_diag.
+ * Returns 0, or -errno with the cell's error recorded. */
+int ext_start_server(struct ctx *c);
+
+#endif

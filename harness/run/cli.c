@@ -1,0 +1,422 @@
+/* cli: the `finwait run` command line: its options and usage, the order of a run (load,
+ * lab, pool, reports), printing every error, and the exit-code policy. The only part of
+ * run/ that writes to stdout or stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "exitcode.h"
+#include "kinfo.h"
+#include "lab.h"
+#include "load.h"
+#include "pool.h"
+#include "report.h"
+#include "run.h"
+#include "util.h"
+
+/* Cells run at once without --jobs: all of them, up to this many. */
+#define MAX_JOBS_DEFAULT 64
+
+static const char run_usage[] =
+	"Usage: finwait run [OPTIONS] [SCENARIO ...]\n"
+	"Runs scenarios in a lab of network namespaces and reports, for each cell of their\n"
+	"matrices, how long the server's sockets stayed in FIN_WAIT2 and whether that met\n"
+	"the expectation. With no SCENARIO, runs the built-in default (the seed's story).\n"
+	"A SCENARIO is a file, or the name of a shipped one (see `finwait list`).\n"
+	"\n"
+	"  -s, --set KEY=VALUE     override a scenario key in every scenario, e.g.\n"
+	"                          --set sysctl.net.ipv4.tcp_fin_timeout=3, --set limit=5s,\n"
+	"                          --set client.fault=vanish (KEY is section.key)\n"
+	"  -m, --matrix KEY=V1,V2  add (or replace) a matrix axis: one cell per value\n"
+	"  -j, --jobs N            cells run at once (default: all cells, at most 64)\n"
+	"  -i, --interval DUR      sampling period (same as --set scenario.interval=DUR)\n"
+	"      --json FILE         write the JSON report (- for stdout; the table then goes\n"
+	"                          to stderr)\n"
+	"      --junit FILE        write a JUnit XML report, one testcase per cell\n"
+	"      --csv FILE          write the raw timelines as CSV, one row per connection\n"
+	"                          and state\n"
+	"  -q, --quiet             print only the summary line\n"
+	"      --keep              name each cell's namespaces /run/netns/finwait-PID-N-srv\n"
+	"                          and -cli for inspection; remove them with `ip netns del`\n"
+	"  -h, --help\n"
+	"\n"
+	"Durations take us, ms, s, m or h (1500ms, 2s, 2h). Progress goes to stderr when it\n"
+	"is a terminal. Exit codes: 0 every expectation held, 1 an expectation failed,\n"
+	"2 bad usage or scenario, 3 internal error, 77 the lab cannot be built here,\n"
+	"130 interrupted (SIGINT/SIGTERM; the lab is torn down first).\n";
+
+struct opts {
+	struct load_kv *sets;	/* --set and --interval, in order */
+	size_t n_sets;
+	struct load_kv *axes;	/* --matrix */
+	size_t n_axes;
+	long jobs;
+	const char *json, *junit, *csv;
+	bool quiet;
+	bool keep;
+};
+
+/* One run, from its cells to its reports. */
+struct run {
+	const struct opts *o;
+	struct kinfo ki;
+	struct model_env menv;
+	struct scenario **cells;
+	size_t n;
+	struct lab *lab;
+	struct pool_cell *pcells;	/* the cells and their outcomes */
+	struct cell_report *reports;	/* the outcomes as report rows */
+	struct report_cell *rcells;
+	int64_t t0;
+	bool interrupted;	/* SIGINT/SIGTERM */
+	bool internal;		/* an internal error, but the reports are still written */
+};
+
+static void print_err(const char *who, const struct fw_err *err)
+{
+	char msg[600];
+
+	fprintf(stderr, "%s: %s\n", who, fw_err_format(err, msg, sizeof(msg)));
+}
+
+/* Records text ("KEY=VALUE") as an override from option `where`. Returns -1 to go on,
+ * or the exit code. */
+static int add_kv(struct load_kv **v, size_t *n, const char *text, const char *where,
+		  const char *want)
+{
+	struct load_kv *nv, kv;
+	int ret = load_kv_parse(text, where, &kv);
+
+	if (ret == -EINVAL) {
+		fprintf(stderr, "finwait run: %s wants %s, not '%s'\n", where, want, text);
+		return FW_EXIT_USAGE;
+	}
+	nv = ret ? NULL : realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv) {
+		if (!ret)
+			free(kv.key);
+		fprintf(stderr, "finwait run: out of memory\n");
+		return FW_EXIT_INTERNAL;
+	}
+	nv[(*n)++] = kv;
+	*v = nv;
+	return -1;
+}
+
+/* -i DUR is one more --set entry: scenario.interval=DUR, parsed by scenario_set(). */
+static int add_interval(struct opts *o, const char *dur)
+{
+	size_t len = strlen(dur) + sizeof("scenario.interval=");
+	char *text = malloc(len);
+	int rc;
+
+	if (!text) {
+		fprintf(stderr, "finwait run: out of memory\n");
+		return FW_EXIT_INTERNAL;
+	}
+	snprintf(text, len, "scenario.interval=%s", dur);
+	rc = add_kv(&o->sets, &o->n_sets, text, "--interval", "DUR");
+	free(text);
+	return rc;
+}
+
+static void opts_free(struct opts *o)
+{
+	for (size_t i = 0; i < o->n_sets; i++)
+		free(o->sets[i].key);
+	for (size_t i = 0; i < o->n_axes; i++)
+		free(o->axes[i].key);
+	free(o->sets);
+	free(o->axes);
+}
+
+/* A getopt error: ch is ':' (a missing value) or '?' (an unknown option). */
+static int bad_option(int ch, char **argv)
+{
+	/* In a group of short options argv[optind - 1] is not the culprit. */
+	if (ch == ':' && optopt && optopt < 256)
+		fprintf(stderr, "finwait run: -%c needs a value\n", optopt);
+	else if (ch == ':')
+		fprintf(stderr, "finwait run: %s needs a value\n", argv[optind - 1]);
+	else if (optopt)
+		fprintf(stderr, "finwait run: unknown option '-%c'\n\n%s", optopt, run_usage);
+	else
+		fprintf(stderr, "finwait run: unknown option '%s'\n\n%s", argv[optind - 1],
+			run_usage);
+	return FW_EXIT_USAGE;
+}
+
+/* Parses the options into *o and the index of the first scenario into *first. Returns
+ * -1 to go on, or the exit code (--help, a bad option). */
+static int parse_opts(int argc, char **argv, struct opts *o, int *first)
+{
+	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP };
+	static const struct option longopts[] = {
+		{ "set", required_argument, NULL, 's' },
+		{ "matrix", required_argument, NULL, 'm' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "junit", required_argument, NULL, OPT_JUNIT },
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, rc = -1;
+
+	optind = 1;
+	opterr = 0;
+	while (rc < 0 && (ch = getopt_long(argc, argv, ":s:m:j:i:qh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			rc = add_kv(&o->sets, &o->n_sets, optarg, "--set", "KEY=VALUE");
+			break;
+		case 'm':
+			rc = add_kv(&o->axes, &o->n_axes, optarg, "--matrix", "KEY=V1,V2");
+			break;
+		case 'i':
+			rc = add_interval(o, optarg);
+			break;
+		case 'j':
+			if (parse_long(optarg, 1, 4096, &o->jobs)) {
+				fprintf(stderr, "finwait run: bad --jobs '%s' (1..4096)\n", optarg);
+				rc = FW_EXIT_USAGE;
+			}
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_JUNIT:
+			o->junit = optarg;
+			break;
+		case OPT_CSV:
+			o->csv = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_KEEP:
+			o->keep = true;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			rc = FW_EXIT_OK;
+			break;
+		default:
+			rc = bad_option(ch, argv);
+		}
+	}
+	*first = optind;
+	return rc;
+}
+
+/* Progress on stderr (a terminal's, without --quiet); arg: whether the interruption was
+ * announced. */
+static void on_tick(const struct pool_tick *t, void *arg)
+{
+	bool *told = arg;
+
+	if (t->signal && !*told) {
+		fprintf(stderr, "\r\033[Kfinwait: interrupted, tearing down\n");
+		*told = true;
+	}
+	if (t->final)
+		fprintf(stderr, "\r\033[K");
+	else
+		fprintf(stderr, "\r\033[Kfinwait: %zu/%zu cells done, %zu running, %.1f s",
+			t->done, t->n, t->running, ns_to_s(t->elapsed_ns));
+	fflush(stderr);
+}
+
+/* Opens the lab and runs every cell. Returns FW_EXIT_OK to go on to the reports, or the
+ * exit code. */
+static int run_cells(struct run *r)
+{
+	char server_bin[PATH_MAX], client_bin[PATH_MAX];
+	struct fw_err err = { 0 };
+	struct cellrun_env env;
+	size_t n_threads;
+	bool tty = !r->o->quiet && isatty(STDERR_FILENO), told = false;
+	int ret;
+
+	/* Before any thread: lab_open may have to enter a user namespace. */
+	ret = lab_open(&r->lab, load_ehash_for(r->cells, r->n), &err);
+	if (ret) {
+		print_err("finwait", &err);
+		return lab_err_is_skip(ret) ? FW_EXIT_SKIP : FW_EXIT_INTERNAL;
+	}
+	load_find_program("FINWAIT_SERVER", "servers", "finwait-server", server_bin,
+			  sizeof(server_bin));
+	load_find_program("FINWAIT_CLIENT", "clients", "finwait-client", client_bin,
+			  sizeof(client_bin));
+	r->pcells = calloc(r->n, sizeof(*r->pcells));
+	if (!r->pcells) {
+		fprintf(stderr, "finwait: out of memory\n");
+		return FW_EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		r->pcells[i].sc = r->cells[i];
+	env = (struct cellrun_env){ r->lab, server_bin, client_bin, NULL, r->o->keep };
+	n_threads = r->o->jobs ? (size_t)r->o->jobs : MAX_JOBS_DEFAULT;
+	if (n_threads > r->n)
+		n_threads = r->n;
+	r->t0 = mono_ns();
+	if (pool_run(r->pcells, r->n, n_threads, &env, tty ? on_tick : NULL, &told,
+		     &r->interrupted, &err)) {
+		print_err("finwait", &err);
+		r->internal = true;
+	}
+	return FW_EXIT_OK;
+}
+
+static int write_file(const char *path, int (*fn)(const struct report *, FILE *),
+		      const struct report *rep)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		fprintf(stderr, "finwait run: cannot write %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = fn(rep, f);
+	if (f != stdout && fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		fprintf(stderr, "finwait run: cannot write %s: %s\n", path, strerror(-ret));
+	return ret;
+}
+
+/* The table (or with --quiet the summary line), then the report files. A report
+ * written to stdout ("-") must stay parseable: the table or the summary then goes to
+ * stderr. Returns 0 or -errno. */
+static int write_reports(const struct opts *o, const struct report *rep)
+{
+	bool report_on_stdout = (o->json && !strcmp(o->json, "-")) ||
+				(o->junit && !strcmp(o->junit, "-")) ||
+				(o->csv && !strcmp(o->csv, "-"));
+	FILE *human = report_on_stdout ? stderr : stdout;
+	char summary[256];
+	int ret = 0;
+
+	if (o->quiet)
+		fprintf(human, "%s\n", report_summary(rep, summary, sizeof(summary)));
+	else
+		report_write_table(rep, human);
+	fflush(human);
+	if (!ret && o->json)
+		ret = write_file(o->json, report_write_json, rep);
+	if (!ret && o->junit)
+		ret = write_file(o->junit, report_write_junit, rep);
+	if (!ret && o->csv)
+		ret = write_file(o->csv, report_write_csv, rep);
+	return ret;
+}
+
+/* The exit code of a run whose reports are written: a host sysctl that moved under a
+ * cell aborts it (internal error), then a signal, an internal error, a failed
+ * expectation, every cell skipped, else success. */
+static int exit_code(const struct run *r, const struct report *rep)
+{
+	size_t passed, failed, skipped;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (r->pcells[i].out.host_moved) {
+			print_err("finwait: aborted", &r->pcells[i].out.err);
+			return FW_EXIT_INTERNAL;
+		}
+	report_count(rep, &passed, &failed, &skipped);
+	if (r->interrupted)
+		return FW_EXIT_INTERRUPTED;
+	if (r->internal)
+		return FW_EXIT_INTERNAL;
+	if (failed)
+		return FW_EXIT_FAILED;
+	if (skipped == r->n)
+		return FW_EXIT_SKIP;
+	return FW_EXIT_OK;
+}
+
+/* Turns the outcomes into the report, writes it and decides the exit code. */
+static int report_run(struct run *r)
+{
+	struct report rep = { 0 };
+
+	r->reports = calloc(r->n, sizeof(*r->reports));
+	r->rcells = calloc(r->n, sizeof(*r->rcells));
+	if (!r->reports || !r->rcells)
+		goto oom;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cell_outcome *out = &r->pcells[i].out;
+
+		if (convert_cell(&r->reports[i], r->cells[i], out, &r->menv))
+			goto oom;
+		if (out->rc && !out->skipped && !out->interrupted)
+			r->internal = true;
+		r->rcells[i] = r->reports[i].rc;
+	}
+	rep.version = FINWAIT_VERSION;
+	rep.kernel = r->ki.release;
+	rep.hz = r->ki.hz;
+	rep.elapsed_ns = mono_ns() - r->t0;
+	rep.cells = r->rcells;
+	rep.n_cells = r->n;
+	if (write_reports(r->o, &rep))
+		return FW_EXIT_INTERNAL;
+	return exit_code(r, &rep);
+oom:
+	fprintf(stderr, "finwait: out of memory\n");
+	return FW_EXIT_INTERNAL;
+}
+
+static void run_clear(struct run *r)
+{
+	for (size_t i = 0; r->reports && i < r->n; i++)
+		cell_report_clear(&r->reports[i]);
+	for (size_t i = 0; r->pcells && i < r->n; i++)
+		cell_outcome_clear(&r->pcells[i].out);
+	free(r->reports);
+	free(r->rcells);
+	free(r->pcells);
+	scenario_free_cells(r->cells, r->n);
+	lab_close(r->lab);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct run r = { .o = &o };
+	struct load_req req;
+	struct fw_err err = { 0 };
+	int first, ret, rc;
+
+	rc = parse_opts(argc, argv, &o, &first);
+	if (rc >= 0)
+		goto out;
+	req = (struct load_req){ argv + first, (size_t)(argc - first), o.sets, o.n_sets,
+				 o.axes, o.n_axes };
+	kinfo_read(&r.ki);
+	model_env_default(&r.menv, 100);
+	r.menv.hz = r.ki.hz; /* 0: unknown, judge_expect() covers every choice */
+	ret = load_cells(&req, &r.menv, &r.cells, &r.n, &err);
+	if (ret) {
+		print_err("finwait run", &err);
+		rc = ret == -ENOMEM || ret == -ENOTRECOVERABLE ? FW_EXIT_INTERNAL : FW_EXIT_USAGE;
+		goto out;
+	}
+	rc = run_cells(&r);
+	if (rc == FW_EXIT_OK)
+		rc = report_run(&r);
+out:
+	run_clear(&r);
+	opts_free(&o);
+	return rc;
+}

@@ -1,0 +1,133 @@
+/* convert: a cell's outcome into report rows (see convert.h). */
+#include "convert.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "judge.h"
+#include "timeline.h"
+
+/* Room for one end's "addr:port" (diag_tuple_format_end()). */
+#define ADDR_TEXT 64
+
+static void convert_visit(const struct tl_visit *tv, int64_t t0, struct report_state *st)
+{
+	int64_t lo, hi;
+
+	st->state = diag_state_name(tv->state);
+	st->entered_hi_ns = tv->entered_hi - t0;
+	st->entered_lo_ns = tv->entered_lo == TL_NINF ? st->entered_hi_ns : tv->entered_lo - t0;
+	st->open = tv->left_hi == TL_INF;
+	st->end_unseen = tv->flags & TL_V_NO_END;
+	if (!st->open) {
+		st->left_lo_ns = tv->left_lo - t0;
+		st->left_hi_ns = tv->left_hi - t0;
+	}
+	tl_visit_lifetime(tv, &lo, &hi);
+	st->life_min_ns = lo;
+	st->life_max_ns = hi == TL_INF ? lo : hi;
+}
+
+/* The timeline's connections as report rows, relative to the cell's start t0. */
+static int convert_conns(struct cell_report *r, const struct timeline *tl, int64_t t0)
+{
+	size_t nc = 0, ns = 0, k = 0, si = 0;
+
+	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+
+		if (c) {
+			nc++;
+			ns += c->nvisits;
+		}
+	}
+	r->conns = calloc(nc ? nc : 1, sizeof(*r->conns));
+	r->states = calloc(ns ? ns : 1, sizeof(*r->states));
+	r->addrs = malloc((nc ? nc : 1) * 2 * ADDR_TEXT);
+	if (!r->conns || !r->states || !r->addrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+		struct report_conn *rc = &r->conns[k];
+		char *a = r->addrs + k * 2 * ADDR_TEXT;
+
+		if (!c)
+			continue;
+		rc->local = diag_tuple_format_end(&c->tuple, 0, a, ADDR_TEXT);
+		rc->remote = diag_tuple_format_end(&c->tuple, 1, a + ADDR_TEXT, ADDR_TEXT);
+		rc->states = &r->states[si];
+		rc->n_states = c->nvisits;
+		for (uint32_t v = 0; v < c->nvisits; v++)
+			convert_visit(&c->visits[v], t0, &r->states[si++]);
+		k++;
+	}
+	r->rc.conns = r->conns;
+	r->rc.n_conns = k;
+	return 0;
+}
+
+/* Per-state aggregates and peaks, for every state the cell's sockets were seen in. */
+static void convert_aggs(struct cell_report *r, const struct timeline *tl)
+{
+	for (int state = 1; state < DIAG_NSTATES; state++) {
+		struct tl_stats st;
+
+		if (timeline_stats(tl, state, &st) || (!st.count && !st.peak))
+			continue;
+		r->aggs[r->rc.n_aggs++] = (struct report_agg){
+			diag_state_name(state), st.count, st.bounded, st.forever, st.peak,
+			st.lo.min, st.lo.p50, st.lo.p99, st.lo.max,
+			st.hi.min, st.hi.p50, st.hi.p99, st.hi.max };
+	}
+	r->rc.aggs = r->aggs;
+}
+
+/* The cell's effective settings as the report's params (none when they cannot be had). */
+static int convert_params(struct cell_report *r, const struct scenario *sc)
+{
+	if (scenario_flatten(sc, &r->flat))
+		return 0;
+	r->params = calloc(r->flat.n ? r->flat.n : 1, sizeof(*r->params));
+	if (!r->params)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->flat.n; i++) {
+		r->params[i].key = r->flat.v[i].key;
+		r->params[i].value = r->flat.v[i].value;
+	}
+	r->rc.params = r->params;
+	r->rc.n_params = r->flat.n;
+	return 0;
+}
+
+int convert_cell(struct cell_report *r, const struct scenario *sc,
+		 const struct cell_outcome *out, const struct model_env *menv)
+{
+	struct report_cell *rc = &r->rc;
+	int ret;
+
+	rc->name = sc->name;
+	rc->limit_ns = sc->limit_ns;
+	rc->elapsed_ns = out->t_end - out->t_start;
+	if ((ret = convert_params(r, sc)))
+		return ret;
+	if (out->tl) {
+		if ((ret = convert_conns(r, out->tl, out->t_start)))
+			return ret;
+		convert_aggs(r, out->tl);
+	}
+	rc->verdict = judge_cell(sc, menv, out, &rc->expect, r->why, sizeof(r->why));
+	rc->error = r->why[0] ? r->why : NULL;
+	/* A skipped cell's timeline is truncated, or there is none: no statistics. */
+	if (rc->verdict != REPORT_SKIP)
+		return report_fw2_stats(rc->conns, rc->n_conns, &rc->fw2);
+	return 0;
+}
+
+void cell_report_clear(struct cell_report *r)
+{
+	scen_kvlist_clear(&r->flat);
+	free(r->params);
+	free(r->conns);
+	free(r->states);
+	free(r->addrs);
+}

@@ -1,0 +1,273 @@
+/* load: from `finwait run`'s arguments to checked cells (see load.h); also where the
+ * shipped scenarios and the programs are found (run.h, load.h). */
+#include "load.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "external.h"
+#include "judge.h"
+#include "lab.h"
+#include "run.h"
+#include "sysctl.h"
+#include "util.h"
+
+#ifndef FINWAIT_SCENARIO_DIR
+#define FINWAIT_SCENARIO_DIR "tests/scenarios"
+#endif
+
+/* The sampler's shortest period (sampler_start()). */
+#define MIN_INTERVAL_NS (100 * NSEC_PER_USEC)
+/* One client address has this many ephemeral ports towards one server port. */
+#define MAX_CELL_CONNECTIONS 64512
+
+const char *run_scenario_dir(void)
+{
+	const char *e = getenv("FINWAIT_SCENARIOS");
+
+	return e && *e ? e : FINWAIT_SCENARIO_DIR;
+}
+
+int run_resolve_scenario(const char *arg, char *buf, size_t len)
+{
+	struct stat st;
+
+	if (!stat(arg, &st)) {
+		snprintf(buf, len, "%s", arg);
+		return 0;
+	}
+	if (strchr(arg, '/'))
+		return -ENOENT;
+	snprintf(buf, len, "%s/%s", run_scenario_dir(), arg);
+	if (!stat(buf, &st))
+		return 0;
+	snprintf(buf, len, "%s/%s.ini", run_scenario_dir(), arg);
+	return stat(buf, &st) ? -ENOENT : 0;
+}
+
+void load_find_program(const char *env, const char *sub, const char *name, char *buf,
+		       size_t len)
+{
+	char self[PATH_MAX], *dir;
+	const char *e = getenv(env);
+	ssize_t n;
+
+	if (e && *e) {
+		snprintf(buf, len, "%s", e);
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		dir = dirname(self);
+		snprintf(buf, len, "%s/../%s/%s", dir, sub, name);
+		if (!access(buf, X_OK))
+			return;
+		snprintf(buf, len, "%s/%s", dir, name);
+		if (!access(buf, X_OK))
+			return;
+	}
+	snprintf(buf, len, "%s", name);
+}
+
+int load_kv_parse(const char *text, const char *where, struct load_kv *kv)
+{
+	char *eq, *k;
+
+	if (!strchr(text, '='))
+		return -EINVAL;
+	kv->where = where;
+	kv->key = strdup(text);
+	if (!kv->key)
+		return -ENOMEM;
+	eq = strchr(kv->key, '=');
+	*eq = '\0';
+	kv->value = str_trim(eq + 1);
+	/* The trimmed key moves to the start of the allocation, which key must hold. */
+	k = str_trim(kv->key);
+	memmove(kv->key, k, strlen(k) + 1);
+	return 0;
+}
+
+/* Each cell gets its own established hash of lab-root's tcp_child_ehash_entries
+ * buckets, and tcp_sk_init() gives such a namespace tcp_max_tw_buckets = buckets / 2:
+ * past that, an orphan that should become a FIN_WAIT2 minisocket is dropped at once
+ * (tcp_time_wait(): "time wait bucket table overflow"; docs/KERNEL.md, rule 5). Size
+ * the table so that every connection of the largest cell can hold a minisocket: twice
+ * its connections, rounded up to a power of two (the kernel rounds too), never below
+ * LAB_EHASH_DEFAULT. */
+unsigned load_ehash_for(struct scenario *const *cells, size_t n)
+{
+	unsigned long want = LAB_EHASH_DEFAULT, pow = 1;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned long)cells[i]->connections * 2 > want)
+			want = (unsigned long)cells[i]->connections * 2;
+	while (pow < want)
+		pow <<= 1;
+	return (unsigned)pow;
+}
+
+/* The scenarios named in req, or the built-in ones, as loaded (matrices unexpanded). */
+static int load_list(const struct load_req *req, struct scenario ***list, size_t *n,
+		     struct fw_err *err)
+{
+	char path[4096];
+	int ret;
+
+	if (req->n_scenarios == 0) {
+		ret = scenario_builtin(list, n, err);
+		return ret == -ENOMEM || !ret ? ret : -ENOTRECOVERABLE;
+	}
+	*list = calloc(req->n_scenarios, sizeof(**list));
+	if (!*list)
+		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	for (size_t i = 0; i < req->n_scenarios; i++) {
+		if (run_resolve_scenario(req->scenarios[i], path, sizeof(path)))
+			return fw_err_set(err, -ENOENT, NULL, 0, "no scenario '%s' (not a file, "
+					  "nor a shipped scenario: see `finwait list`)",
+					  req->scenarios[i]);
+		if ((ret = scenario_load(path, &(*list)[i], err)))
+			return ret;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Applies the command line's --set (and --interval) entries, then its --matrix axes. */
+static int apply_overrides(struct scenario *sc, const struct load_req *req,
+			   struct fw_err *err)
+{
+	int ret;
+
+	for (size_t i = 0; i < req->n_sets; i++) {
+		const struct load_kv *kv = &req->sets[i];
+
+		if ((ret = scenario_set(sc, kv->key, kv->value, kv->where, err)))
+			return ret;
+	}
+	for (size_t i = 0; i < req->n_axes; i++) {
+		const struct load_kv *kv = &req->axes[i];
+
+		if ((ret = scenario_add_axis(sc, kv->key, kv->value, kv->where, err)))
+			return ret;
+	}
+	return 0;
+}
+
+/* Expands sc's matrix (validating every cell) and appends the cells to *all. */
+static int expand_into(const struct scenario *sc, struct scenario ***all, size_t *n_all,
+		       struct fw_err *err)
+{
+	struct scenario **c = NULL, **na;
+	size_t n = 0;
+	int ret;
+
+	if ((ret = scenario_expand(sc, &c, &n, err)))
+		return ret;
+	na = realloc(*all, (*n_all + n) * sizeof(**all));
+	if (!na) {
+		scenario_free_cells(c, n);
+		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	}
+	memcpy(na + *n_all, c, n * sizeof(*c));
+	free(c);
+	*all = na;
+	*n_all += n;
+	if (*n_all > SCEN_MAX_CELLS)
+		return fw_err_set(err, -E2BIG, NULL, 0, "%zu cells in all; at most %d at once",
+				  *n_all, SCEN_MAX_CELLS);
+	return 0;
+}
+
+/* Every sysctl must be per namespace: refuse the run before anything is built. */
+static int check_sysctls(const struct scenario *sc, struct fw_err *err)
+{
+	const struct scen_kvlist *lists[] = { &sc->sysctl, &sc->client_sysctl };
+
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const struct scen_kv *kv = &lists[l]->v[i];
+			int r = sysctl_key_check(kv->key);
+
+			if (r == -EPERM)
+				return fw_err_set(err, r, kv->file, kv->line, "sysctl %s is not per "
+						  "network namespace: setting it would change the "
+						  "host; finwait refuses", kv->key);
+			if (r)
+				return fw_err_set(err, r, kv->file, kv->line,
+						  "sysctl %s is not a valid key", kv->key);
+		}
+	return 0;
+}
+
+/* What the scenario parser accepts but a cell cannot run: refuse before anything is
+ * built, naming the scenario file. */
+static int check_runnable(const struct scenario *sc, const struct model_env *menv,
+			  struct fw_err *err)
+{
+	struct ext_vars v = { "198.18.0.1", "8080", "/tmp" };
+	struct prediction p;
+	char a[32], b[32], **argv = NULL;
+	int ret;
+
+	if (sc->interval_ns < MIN_INTERVAL_NS)
+		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: interval must be at least "
+				  "100us", sc->name);
+	if (sc->connections > MAX_CELL_CONNECTIONS)
+		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: at most %d connections a cell "
+				  "(the source ports of the client's one address)", sc->name,
+				  MAX_CELL_CONNECTIONS);
+	/* A socket still in FIN_WAIT2 at the limit is reported as lasting >= limit: an
+	 * expected end later than that could never be seen. */
+	if (!judge_expect(sc, menv, &p) && p.kind == PRED_RANGE &&
+	    sc->limit_ns < p.max_ns + sc->server.close_after_ns)
+		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: limit %s ends before the "
+				  "expected FIN_WAIT2 end (up to %s after the close): raise limit",
+				  sc->name, dur_format(sc->limit_ns, a, sizeof(a)),
+				  dur_format(p.max_ns + sc->server.close_after_ns, b, sizeof(b)));
+	if (sc->server.program == FW_PROG_COMMAND) {
+		ret = ext_split(sc->server.command ? sc->server.command : "", &v, &argv);
+		if (ret == -ENOMEM)
+			return fw_err_set(err, ret, NULL, 0, "out of memory");
+		if (ret)
+			return fw_err_set(err, ret, sc->file, 0, "%s: server.command is empty or "
+					  "has an unterminated quote", sc->name);
+		ext_argv_free(argv);
+	}
+	return 0;
+}
+
+int load_cells(const struct load_req *req, const struct model_env *menv,
+	       struct scenario ***cells, size_t *n, struct fw_err *err)
+{
+	struct scenario **list = NULL, **all = NULL;
+	size_t n_list = 0, n_all = 0;
+	int ret;
+
+	*cells = NULL;
+	*n = 0;
+	if ((ret = load_list(req, &list, &n_list, err)))
+		goto out;
+	for (size_t i = 0; i < n_list; i++)
+		if ((ret = apply_overrides(list[i], req, err)) ||
+		    (ret = expand_into(list[i], &all, &n_all, err)))
+			goto out;
+	for (size_t i = 0; i < n_all; i++)
+		if ((ret = check_sysctls(all[i], err)) || (ret = check_runnable(all[i], menv, err)))
+			goto out;
+	*cells = all;
+	*n = n_all;
+	all = NULL;
+	n_all = 0;
+out:
+	scenario_free_cells(list, n_list);
+	scenario_free_cells(all, n_all);
+	return ret;
+}
