@@ -121,6 +121,31 @@ int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+static int cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void sort_int64(int64_t *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_int64);
+}
+
+int64_t pct_nearest_rank(const int64_t *sorted, size_t n, unsigned p)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	if (p > 100)
+		p = 100;
+	rank = (n * p + 99) / 100; /* ceil(p * n / 100) */
+	return sorted[rank ? rank - 1 : 0];
+}
+
 char *str_trim(char *s)
 {
 	char *e;

@@ -1,4 +1,5 @@
-/* util: durations, the monotonic clock, the descriptor limit and small string helpers. */
+/* util: durations, the monotonic clock, the descriptor limit, sorting and percentiles of
+ * int64 values, and small string helpers. */
 #ifndef FINWAIT_UTIL_H
 #define FINWAIT_UTIL_H
 
@@ -34,6 +35,15 @@ long nofile_raise(long want);
 
 /* Seconds as a double, for reports. */
 static inline double ns_to_s(int64_t ns) { return (double)ns / (double)NSEC_PER_SEC; }
+
+/* Sorts n int64 values in ascending order, in place. */
+void sort_int64(int64_t *v, size_t n);
+
+/* Nearest-rank percentile: the smallest of the n ascending values with at least p % of
+ * them at or below it, i.e. sorted[ceil(p * n / 100) - 1], with p in 1..100 (p 0 gives
+ * the minimum, p over 100 the maximum). Integer arithmetic, so a rank is never off by
+ * one through rounding. Returns 0 when n == 0. */
+int64_t pct_nearest_rank(const int64_t *sorted, size_t n, unsigned p);
 
 /* Trims leading and trailing white space in place; returns the trimmed start. */
 char *str_trim(char *s);

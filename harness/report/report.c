@@ -18,21 +18,6 @@ const char *report_verdict_name(enum report_verdict v)
 	}
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest rank: the smallest value with at least p % of the samples at or below it. */
-static int64_t percentile(const int64_t *v, size_t n, int p)
-{
-	size_t rank = (n * (size_t)p + 99) / 100;
-
-	return v[rank ? rank - 1 : 0];
-}
-
 int report_fw2_stats(const struct report_conn *conns, size_t n, struct report_fw2 *out)
 {
 	int64_t *life = NULL;
@@ -56,10 +41,10 @@ int report_fw2_stats(const struct report_conn *conns, size_t n, struct report_fw
 				life[out->ended++] = s->life_min_ns + (s->life_max_ns - s->life_min_ns) / 2;
 		}
 	if (out->ended) {
-		qsort(life, out->ended, sizeof(*life), cmp_i64);
+		sort_int64(life, out->ended);
 		out->min_ns = life[0];
-		out->p50_ns = percentile(life, out->ended, 50);
-		out->p99_ns = percentile(life, out->ended, 99);
+		out->p50_ns = pct_nearest_rank(life, out->ended, 50);
+		out->p99_ns = pct_nearest_rank(life, out->ended, 99);
 		out->max_ns = life[out->ended - 1];
 	}
 	free(life);

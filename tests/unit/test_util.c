@@ -1,4 +1,4 @@
-/* Unit tests for util.c: durations and integer parsing. */
+/* Unit tests for util.c: durations, integer parsing, sorting and percentiles. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,6 +70,46 @@ static void test_parse_long(void **state)
 	assert_int_equal(parse_long("", 0, 100, &v), -EINVAL);
 }
 
+static void test_percentile(void **state)
+{
+	int64_t v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	(void)state;
+	assert_int_equal(pct_nearest_rank(v, 10, 50), 5);
+	assert_int_equal(pct_nearest_rank(v, 10, 99), 10);
+	assert_int_equal(pct_nearest_rank(v, 10, 10), 1);
+	assert_int_equal(pct_nearest_rank(v, 10, 11), 2);
+	assert_int_equal(pct_nearest_rank(v, 10, 100), 10);
+	assert_int_equal(pct_nearest_rank(v, 1, 50), 1);
+	assert_int_equal(pct_nearest_rank(v, 0, 50), 0);
+}
+
+/* Ranks are exact: 7 % of 100 values is the 7th (0.07 * 100 in doubles is 7.000000000000001,
+ * which a floating ceil would make the 8th). */
+static void test_percentile_exact(void **state)
+{
+	int64_t v[100];
+	size_t i;
+	(void)state;
+	for (i = 0; i < 100; i++)
+		v[i] = (int64_t)i + 1;
+	for (i = 1; i <= 100; i++)
+		assert_int_equal(pct_nearest_rank(v, 100, (unsigned)i), i);
+	assert_int_equal(pct_nearest_rank(v, 100, 0), 1);
+	assert_int_equal(pct_nearest_rank(v, 100, 101), 100);
+}
+
+static void test_sort(void **state)
+{
+	int64_t v[6] = { 3, INT64_MIN, -1, INT64_MAX, 0, 3 };
+	const int64_t want[6] = { INT64_MIN, -1, 0, 3, 3, INT64_MAX };
+	size_t i;
+	(void)state;
+	sort_int64(v, 6);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(v[i], want[i]);
+	sort_int64(NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +117,9 @@ int main(void)
 		cmocka_unit_test(test_dur_errors),
 		cmocka_unit_test(test_dur_format),
 		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_percentile_exact),
+		cmocka_unit_test(test_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
