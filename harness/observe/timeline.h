@@ -15,9 +15,13 @@
  * A connection is keyed by its 4-tuple (struct diag_tuple) and its socket cookie. The
  * same 4-tuple starts a new connection when the cookie changes (except after SYN_RECV:
  * the request minisocket is replaced by the child socket, which has its own cookie), when
- * it disappears for a sample and comes back, or when its state goes backwards
- * (TIME_WAIT -> SYN_RECV or ESTABLISHED...). A timewait minisocket keeps the cookie of the
- * full socket it replaces (inet_twsk_alloc()). */
+ * it disappears for a sample and comes back without the same cookie, or when its state
+ * goes backwards (TIME_WAIT -> SYN_RECV or ESTABLISHED...). One that comes back with the
+ * same cookie is the same socket, missed by the dumps in between. A timewait minisocket
+ * keeps the cookie of the full socket it replaces (inet_twsk_alloc()).
+ *
+ * Sources: timeline.c (the connection store and the samples), timeline_event.c (events),
+ * timeline_stats.c (lifetimes and aggregates); timeline_priv.h is their shared layout. */
 #ifndef FINWAIT_TIMELINE_H
 #define FINWAIT_TIMELINE_H
 
@@ -125,8 +129,8 @@ int timeline_add_event(struct timeline *tl, const struct diag_tuple *tuple, int 
 int timeline_add_event_range(struct timeline *tl, const struct diag_tuple *tuple, int state,
 			     int64_t lo, int64_t hi);
 
-/* Ends the timeline: applies the events, then marks every visit still open as
- * TL_V_FOREVER (left = [t_before of the last sample, TL_INF]). Idempotent.
+/* Ends the timeline: marks every visit still open as TL_V_FOREVER (left = [t_before of
+ * the last sample, TL_INF]), then applies the events. Idempotent once it has returned 0.
  * Returns 0 or -ENOMEM. */
 int timeline_finish(struct timeline *tl);
 
@@ -152,7 +156,8 @@ void tl_visit_lifetime(const struct tl_visit *v, int64_t *min, int64_t *max);
 /* Aggregates one state over all held connections. Returns 0, -EINVAL or -ENOMEM. */
 int timeline_stats(const struct timeline *tl, int state, struct tl_stats *st);
 
-/* Nearest-rank percentile p (0 < p <= 100) of n sorted values; 0 when n == 0. */
-int64_t tl_percentile(const int64_t *sorted, size_t n, double p);
+/* Sorts v (n values) in place and sets q to their min, nearest-rank p50 and p99
+ * (pct_nearest_rank()) and max; all zero when n == 0. */
+void tl_quant_compute(int64_t *v, size_t n, struct tl_quant *q);
 
 #endif

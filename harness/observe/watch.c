@@ -118,19 +118,13 @@ static void watch_on_leave(const struct tl_conn *c, const struct tl_visit *v, vo
 	st->n++;
 }
 
-static int cmp64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static void print_quant(FILE *out, const char *what, int64_t *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp64);
-	fprintf(out, "  %-13s min %.3f  p50 %.3f  p99 %.3f  max %.3f s\n", what, ns_to_s(v[0]),
-		ns_to_s(tl_percentile(v, n, 50)), ns_to_s(tl_percentile(v, n, 99)),
-		ns_to_s(v[n - 1]));
+	struct tl_quant q;
+
+	tl_quant_compute(v, n, &q);
+	fprintf(out, "  %-13s min %.3f  p50 %.3f  p99 %.3f  max %.3f s\n", what, ns_to_s(q.min),
+		ns_to_s(q.p50), ns_to_s(q.p99), ns_to_s(q.max));
 }
 
 /* Histogram of the lifetime midpoints: ten equal bins between the smallest and the

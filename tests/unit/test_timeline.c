@@ -433,17 +433,24 @@ static void test_event_ranges(void **state)
 	timeline_free(tl);
 }
 
-static void test_percentile(void **state)
+/* The percentile itself is tested with util (pct_nearest_rank()). */
+static void test_quant(void **state)
 {
-	int64_t v[10] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	int64_t v[10] = { 7, 3, 10, 1, 9, 2, 5, 8, 4, 6 };
+	struct tl_quant q;
 	(void)state;
-	assert_int_equal(tl_percentile(v, 10, 50), 5);
-	assert_int_equal(tl_percentile(v, 10, 99), 10);
-	assert_int_equal(tl_percentile(v, 10, 10), 1);
-	assert_int_equal(tl_percentile(v, 10, 11), 2);
-	assert_int_equal(tl_percentile(v, 10, 100), 10);
-	assert_int_equal(tl_percentile(v, 1, 50), 1);
-	assert_int_equal(tl_percentile(v, 0, 50), 0);
+	tl_quant_compute(v, 10, &q);
+	assert_int_equal(q.min, 1);
+	assert_int_equal(q.p50, 5);
+	assert_int_equal(q.p99, 10);
+	assert_int_equal(q.max, 10);
+	assert_int_equal(v[0], 1); /* sorted in place */
+	assert_int_equal(v[9], 10);
+	tl_quant_compute(v, 0, &q);
+	assert_int_equal(q.min, 0);
+	assert_int_equal(q.p50, 0);
+	assert_int_equal(q.p99, 0);
+	assert_int_equal(q.max, 0);
 }
 
 /* 100 connections enter FIN_WAIT2 at sample 1; connection i leaves after sample i. */
@@ -591,7 +598,7 @@ int main(void)
 		cmocka_unit_test(test_events_narrow),
 		cmocka_unit_test(test_missed_by_a_dump_same_cookie),
 		cmocka_unit_test(test_event_ranges),
-		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_quant),
 		cmocka_unit_test(test_aggregates),
 		cmocka_unit_test(test_peaks_and_live),
 		cmocka_unit_test(test_drop_closed_and_scale),
