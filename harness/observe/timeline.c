@@ -409,7 +409,9 @@ int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 
 	if (tl->finished || t_after < t_before || (tl->seq && t_before < tl->prev_before))
 		return -EINVAL;
-	if (tl_grow((void **)&tl->open, &tl->capopen, tl->nopen + n, sizeof(uint32_t)))
+	/* A record opens at most two entries: a revived connection and, when that turns out
+	 * to be replaced, the new one. */
+	if (tl_grow((void **)&tl->open, &tl->capopen, tl->nopen + 2 * n, sizeof(uint32_t)))
 		return -ENOMEM;
 	w.prev = tl->seq ? tl->prev_before : TL_NINF;
 	w.first_flags = tl->seq ? 0 : TL_V_BEFORE;

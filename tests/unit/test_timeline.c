@@ -385,6 +385,38 @@ static void test_missed_by_a_dump_same_cookie(void **state)
 	timeline_free(tl);
 }
 
+/* A record can open two entries of the open list: a socket missed by a dump comes back
+ * with its cookie (revived) but in an earlier state (so a new connection replaces it).
+ * Sixteen of them in one sample once wrote past the list (valgrind and ASan see it). */
+static void test_revived_then_replaced(void **state)
+{
+	struct timeline *tl = timeline_new();
+	struct diag_sock s[16];
+	size_t i;
+	(void)state;
+
+	for (i = 0; i < 16; i++)
+		s[i] = sk((int)i, DIAG_FIN_WAIT2, 100 + i);
+	add(tl, 0, s, 16);
+	add(tl, 1, NULL, 0);
+	for (i = 0; i < 16; i++)
+		s[i].state = DIAG_ESTABLISHED;
+	add(tl, 2, s, 16);
+	add(tl, 3, s, 16);
+	assert_int_equal(timeline_finish(tl), 0);
+	assert_int_equal(timeline_seen(tl), 32);
+	assert_int_equal(timeline_conn_count(tl), 32);
+	for (i = 0; i < 32; i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+
+		assert_non_null(c);
+		assert_int_equal(c->nvisits, 1);
+		assert_int_equal(c->visits[0].state, i < 16 ? DIAG_FIN_WAIT2 : DIAG_ESTABLISHED);
+		assert_int_equal(!!(c->visits[0].flags & TL_V_FOREVER), i >= 16);
+	}
+	timeline_free(tl);
+}
+
 /* Events known only within an interval narrow the sampled bounds to the intersection,
  * never past it; an unsampled connection keeps the event's interval as its bounds. */
 static void test_event_ranges(void **state)
@@ -597,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_events_between_samples),
 		cmocka_unit_test(test_events_narrow),
 		cmocka_unit_test(test_missed_by_a_dump_same_cookie),
+		cmocka_unit_test(test_revived_then_replaced),
 		cmocka_unit_test(test_event_ranges),
 		cmocka_unit_test(test_quant),
 		cmocka_unit_test(test_aggregates),
