@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "exitcode.h"
 #include "sampler.h"
 #include "timeline.h"
 #include "util.h"
@@ -81,7 +82,8 @@ static void print_visit(struct watch *w, const struct tl_conn *c, const struct t
 	fflush(w->out);
 }
 
-/* Called on the sampler thread under its lock. */
+/* Called under the sampler's lock: on the sampler thread for a visit that ends, and on
+ * the thread in sampler_stop() for those still open at the end (TL_V_FOREVER). */
 static void watch_on_leave(const struct tl_conn *c, const struct tl_visit *v, void *arg)
 {
 	struct watch *w = arg;
@@ -191,7 +193,84 @@ static void print_summary(struct watch *w, const struct sampler_counts *c)
 	fflush(w->out);
 }
 
-int cmd_watch(int argc, char **argv)
+/* Where to sample, from the command line. */
+struct watch_args {
+	const char *ns_path; /* NULL: finwait's own namespace */
+	char pidpath[64];    /* --pid: /proc/PID/ns/net */
+};
+
+/* Applies one option to conf, w and a. Returns -1 to go on, or the exit code: 0 after
+ * --help, 2 for bad usage (the message is printed). */
+static int watch_option(int opt, struct sampler_conf *conf, struct watch *w,
+			struct watch_args *a)
+{
+	long v;
+	int r;
+
+	switch (opt) {
+	case 'n':
+		a->ns_path = optarg;
+		return -1;
+	case 'p':
+		if (parse_long(optarg, 1, 4194304, &v)) {
+			fprintf(stderr, "finwait watch: --pid: not a process id: %s\n", optarg);
+			return 2;
+		}
+		snprintf(a->pidpath, sizeof(a->pidpath), "/proc/%ld/ns/net", v);
+		a->ns_path = a->pidpath;
+		return -1;
+	case 'P':
+		if (parse_long(optarg, 1, 65535, &v)) {
+			fprintf(stderr, "finwait watch: --port: want 1..65535: %s\n", optarg);
+			return 2;
+		}
+		conf->filter.lport = (uint16_t)v;
+		conf->filter.either_port = 1;
+		return -1;
+	case 's':
+		r = diag_state_parse(optarg);
+		if (r < 0 || !(DIAG_MASK(r) & DIAG_TRACKED_STATES)) {
+			fprintf(stderr, "finwait watch: --state: unknown or untracked state: %s\n",
+				optarg);
+			return 2;
+		}
+		w->only_state = r;
+		conf->filter.states = DIAG_MASK(r);
+		return -1;
+	case 'i':
+		if (dur_parse(optarg, &conf->interval_ns) ||
+		    conf->interval_ns < 100 * NSEC_PER_USEC) {
+			fprintf(stderr, "finwait watch: --interval: want a duration >= 100us "
+				"(e.g. 1ms, 10ms): %s\n", optarg);
+			return 2;
+		}
+		return -1;
+	case 'f':
+		if (!strcmp(optarg, "ipv4"))
+			conf->filter.families = DIAG_F_IPV4;
+		else if (!strcmp(optarg, "ipv6"))
+			conf->filter.families = DIAG_F_IPV6;
+		else if (!strcmp(optarg, "all"))
+			conf->filter.families = DIAG_F_IPV4 | DIAG_F_IPV6;
+		else {
+			fprintf(stderr, "finwait watch: --family: want ipv4, ipv6 or all: %s\n",
+				optarg);
+			return 2;
+		}
+		return -1;
+	case 'h':
+		fputs(watch_usage, stdout);
+		return 0;
+	default:
+		fputs(watch_usage, stderr);
+		return 2;
+	}
+}
+
+/* Parses the command line. Returns -1 to go on, or the exit code (0 after --help, 2 for
+ * bad usage). */
+static int watch_parse(int argc, char **argv, struct sampler_conf *conf, struct watch *w,
+		       struct watch_args *a)
 {
 	static const struct option opts[] = {
 		{ "netns", required_argument, NULL, 'n' },
@@ -203,94 +282,51 @@ int cmd_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sampler_conf conf = { .netns_fd = -1, .interval_ns = WATCH_DEFAULT_INTERVAL };
-	struct watch w = { .out = stdout };
-	struct sampler *smp = NULL;
-	struct sampler_counts counts;
-	const char *ns_path = NULL;
-	char pidpath[64];
-	sigset_t sigs, old;
-	bool masked = false;
-	long v;
-	int opt, ret = 3, r, i;
+	int opt, ret;
 
 	optind = 0; /* a fresh getopt scan, whatever parsed argv before */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			ns_path = optarg;
-			break;
-		case 'p':
-			if (parse_long(optarg, 1, 4194304, &v)) {
-				fprintf(stderr, "finwait watch: --pid: not a process id: %s\n", optarg);
-				return 2;
-			}
-			snprintf(pidpath, sizeof(pidpath), "/proc/%ld/ns/net", v);
-			ns_path = pidpath;
-			break;
-		case 'P':
-			if (parse_long(optarg, 1, 65535, &v)) {
-				fprintf(stderr, "finwait watch: --port: want 1..65535: %s\n", optarg);
-				return 2;
-			}
-			conf.filter.lport = (uint16_t)v;
-			conf.filter.either_port = 1;
-			break;
-		case 's':
-			r = diag_state_parse(optarg);
-			if (r < 0 || !(DIAG_MASK(r) & DIAG_TRACKED_STATES)) {
-				fprintf(stderr, "finwait watch: --state: unknown or untracked state: %s\n",
-					optarg);
-				return 2;
-			}
-			w.only_state = r;
-			conf.filter.states = DIAG_MASK(r);
-			break;
-		case 'i':
-			if (dur_parse(optarg, &conf.interval_ns) ||
-			    conf.interval_ns < 100 * NSEC_PER_USEC) {
-				fprintf(stderr, "finwait watch: --interval: want a duration >= 100us "
-					"(e.g. 1ms, 10ms): %s\n", optarg);
-				return 2;
-			}
-			break;
-		case 'f':
-			if (!strcmp(optarg, "ipv4"))
-				conf.filter.families = DIAG_F_IPV4;
-			else if (!strcmp(optarg, "ipv6"))
-				conf.filter.families = DIAG_F_IPV6;
-			else if (!strcmp(optarg, "all"))
-				conf.filter.families = DIAG_F_IPV4 | DIAG_F_IPV6;
-			else {
-				fprintf(stderr, "finwait watch: --family: want ipv4, ipv6 or all: %s\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			fputs(watch_usage, stdout);
-			return 0;
-		default:
-			fputs(watch_usage, stderr);
-			return 2;
-		}
+		ret = watch_option(opt, conf, w, a);
+		if (ret >= 0)
+			return ret;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "finwait watch: unexpected argument: %s\n%s", argv[optind],
 			watch_usage);
 		return 2;
 	}
-	if (ns_path) {
-		conf.netns_fd = open(ns_path, O_RDONLY | O_CLOEXEC);
-		if (conf.netns_fd < 0) {
-			fprintf(stderr, "finwait watch: cannot open namespace %s: %s\n", ns_path,
-				strerror(errno));
-			return 2;
+	return -1;
+}
+
+/* Waits for SIGINT or SIGTERM (blocked, taken by sigtimedwait()), checking the sampler
+ * every 200 ms. Returns 0 on a signal, 3 when the sampling failed. */
+static int watch_wait(struct sampler *smp, const sigset_t *sigs)
+{
+	struct sampler_counts counts;
+
+	for (;;) {
+		struct timespec ts = { 0, 200 * NSEC_PER_MSEC };
+		int sig = sigtimedwait(sigs, NULL, &ts);
+
+		if (sig == SIGINT || sig == SIGTERM)
+			return 0;
+		sampler_counts(smp, &counts);
+		if (counts.error) {
+			fprintf(stderr, "finwait watch: sampling failed: %s\n",
+				strerror(-counts.error));
+			return 3;
 		}
 	}
-	conf.drop_closed = true;
-	conf.on_leave = watch_on_leave;
-	conf.on_leave_arg = &w;
+}
+
+/* Samples until a signal or a failure, then prints the summary. Returns the exit code. */
+static int watch_run(struct watch *w, struct sampler_conf *conf, const char *ns_path)
+{
+	struct sampler *smp = NULL;
+	struct sampler_counts counts;
+	sigset_t sigs, old;
+	bool masked = false;
+	int ret, r;
 
 	/* Block the signals before the sampler thread exists so that it inherits the mask
 	 * and they are taken only here, by sigtimedwait(). */
@@ -299,7 +335,7 @@ int cmd_watch(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	if (pthread_sigmask(SIG_BLOCK, &sigs, &old) == 0)
 		masked = true;
-	r = sampler_start(&conf, &smp);
+	r = sampler_start(conf, &smp);
 	if (r) {
 		fprintf(stderr, "finwait watch: cannot sample %s: %s%s\n",
 			ns_path ? ns_path : "this namespace", strerror(-r),
@@ -308,30 +344,40 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "finwait watch: sampling %s every %.3f ms; Ctrl-C for the summary\n",
-		ns_path ? ns_path : "this namespace", (double)conf.interval_ns / NSEC_PER_MSEC);
-	for (;;) {
-		struct timespec ts = { 0, 200 * NSEC_PER_MSEC };
-		int sig = sigtimedwait(&sigs, NULL, &ts);
-
-		if (sig == SIGINT || sig == SIGTERM) {
-			ret = 0;
-			break;
-		}
-		sampler_counts(smp, &counts);
-		if (counts.error) {
-			fprintf(stderr, "finwait watch: sampling failed: %s\n",
-				strerror(-counts.error));
-			ret = 3;
-			break;
-		}
-	}
+		ns_path ? ns_path : "this namespace", (double)conf->interval_ns / NSEC_PER_MSEC);
+	ret = watch_wait(smp, &sigs);
 	sampler_stop(smp);
 	sampler_counts(smp, &counts);
-	print_summary(&w, &counts);
+	print_summary(w, &counts);
 out:
 	sampler_free(smp);
 	if (masked)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct sampler_conf conf = { .netns_fd = -1, .interval_ns = WATCH_DEFAULT_INTERVAL };
+	struct watch w = { .out = stdout };
+	struct watch_args a = { .ns_path = NULL };
+	int ret, i;
+
+	ret = watch_parse(argc, argv, &conf, &w, &a);
+	if (ret >= 0)
+		return ret;
+	if (a.ns_path) {
+		conf.netns_fd = open(a.ns_path, O_RDONLY | O_CLOEXEC);
+		if (conf.netns_fd < 0) {
+			fprintf(stderr, "finwait watch: cannot open namespace %s: %s\n", a.ns_path,
+				strerror(errno));
+			return FW_EXIT_USAGE;
+		}
+	}
+	conf.drop_closed = true;
+	conf.on_leave = watch_on_leave;
+	conf.on_leave_arg = &w;
+	ret = watch_run(&w, &conf, a.ns_path);
 	if (conf.netns_fd >= 0)
 		close(conf.netns_fd);
 	for (i = 0; i < DIAG_NSTATES; i++) {
