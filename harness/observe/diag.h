@@ -27,7 +27,8 @@ enum diag_state {
 
 #define DIAG_MASK(s) (1u << (s))
 /* The connection states finwait tracks. Never ~0: bit 13 (TCP_BOUND_INACTIVE) makes the
- * kernel walk the bind hash as well (KERNEL.md, dump costs). LISTEN is not a connection. */
+ * kernel walk the bind hash as well (docs/KERNEL.md, dump costs). LISTEN is not a
+ * connection. */
 #define DIAG_TRACKED_STATES                                                              \
 	(DIAG_MASK(DIAG_ESTABLISHED) | DIAG_MASK(DIAG_SYN_SENT) | DIAG_MASK(DIAG_SYN_RECV) | \
 	 DIAG_MASK(DIAG_FIN_WAIT1) | DIAG_MASK(DIAG_FIN_WAIT2) | DIAG_MASK(DIAG_TIME_WAIT) | \
@@ -94,8 +95,9 @@ void diag_close(struct diag *d);
  * bytecode for the ports). Returns 0 or -EINVAL / -ENOMEM. */
 int diag_set_filter(struct diag *d, const struct diag_filter *f);
 
-/* Dumps the sockets matching the filter. *socks points into d's reusable buffer, valid
- * until the next call on d; no allocation once the buffer is large enough.
+/* Dumps the sockets matching the filter. *socks points into d's reusable record buffer,
+ * valid until the next call on d; that buffer grows only when a dump is larger than any
+ * before (each datagram is still read into a buffer that nl_recv() allocates).
  * Returns 0 or -errno. */
 int diag_dump(struct diag *d, const struct diag_sock **socks, size_t *n);
 

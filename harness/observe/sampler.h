@@ -26,7 +26,8 @@ struct sampler_conf {
 	enum sampler_role role;
 	int64_t interval_ns;      /* period, >= 100 us */
 	bool drop_closed;         /* timeline_set_drop_closed() */
-	tl_leave_fn on_leave;     /* called on the sampler thread, under the lock */
+	tl_leave_fn on_leave;     /* called under the lock: on the sampler thread, and from
+				   * sampler_stop() for the visits still open */
 	void *on_leave_arg;
 };
 
@@ -50,9 +51,9 @@ struct sampler;
  * with sampler_free), or -errno. */
 int sampler_start(const struct sampler_conf *conf, struct sampler **out);
 
-/* Stops the thread (at most one period later), joins it and finishes the timeline
- * (timeline_finish(): open visits become `forever`). Idempotent. Returns the thread's
- * first error or 0. */
+/* Stops the thread (at its next deadline, at most one period later, or after the dump
+ * under way), joins it and finishes the timeline (timeline_finish(): open visits become
+ * `forever`). Idempotent. Returns the thread's first error or 0. */
 int sampler_stop(struct sampler *s);
 
 /* The timeline. Only after sampler_stop(); NULL before. */
@@ -65,8 +66,8 @@ void sampler_counts(struct sampler *s, struct sampler_counts *c);
 typedef bool (*sampler_pred)(const struct sampler_counts *c, void *arg);
 
 /* Blocks until pred(counts) holds after some sample, or until deadline_ns
- * (CLOCK_MONOTONIC), or until the thread fails. Returns 0, -ETIMEDOUT or the thread's
- * error. Thread-safe. */
+ * (CLOCK_MONOTONIC), or until the thread fails or the sampler is stopped. Returns 0,
+ * -ETIMEDOUT, the thread's error, or -ECANCELED after sampler_stop(). Thread-safe. */
 int sampler_wait(struct sampler *s, sampler_pred pred, void *arg, int64_t deadline_ns);
 
 /* Predicate: at least *(size_t *)arg connections were seen and all of them are finished
