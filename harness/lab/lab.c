@@ -247,10 +247,97 @@ static int cell_ipv6_defaults(void)
 	return sysctl_write("net/ipv6/conf/default/accept_dad", "0");
 }
 
+/* Makes side s's namespace, a child of lab-root, and sets it up from inside in one visit
+ * (each setns() costs): no DAD, and its netlink sockets (*sk for requests, *mon for
+ * notifications). *step names what is being done, for errors. Returns 0 or -errno. */
+static int make_side(struct cell *c, int s, struct nl_sock **sk, struct nl_sock **mon,
+		     const char **step)
+{
+	int back = -1, ret, r;
+
+	*step = "create network namespace";
+	c->ns[s] = netns_new_enter(c->lab->root_fd, &back);
+	if (c->ns[s] < 0)
+		return c->ns[s];
+	*step = "configure IPv6";
+	ret = cell_ipv6_defaults();
+	if (ret == 0) {
+		*step = "open netlink socket";
+		ret = link_sock_open(-1, false, sk);
+	}
+	if (ret == 0)
+		ret = link_sock_open(-1, true, mon);
+	r = netns_leave(back);
+	if (ret == 0)
+		ret = r;
+	if (ret < 0)
+		return ret;
+	snprintf(c->a.ifname[s], IF_NAMESIZE, "%s", side_ifname[s]);
+	inet_ntop(AF_INET, side_addr(&c->a.v4, s), c->a.v4_str[s], INET_ADDRSTRLEN);
+	inet_ntop(AF_INET6, side_addr(&c->a.v6, s), c->a.v6_str[s], INET6_ADDRSTRLEN);
+	return 0;
+}
+
+/* Creates the veth pair from the server side, its peer in the client's namespace.
+ * The server end is created up; the client end must be brought up from its own
+ * namespace (veth_open() has no peer yet while the pair is being built). The two ends
+ * get different ifindexes on purpose: linkwatch treats a carrier change as urgent only
+ * when ifindex != iflink (linkwatch_urgent_event()); with both ends at 2, link changes
+ * would wait for the next once-a-second run of the machine-wide linkwatch work.
+ * Returns 0 or -errno; an ifindex left 0 is the kernel's choice, to look up. */
+static int make_veth(struct cell *c, struct nl_sock *server_sk)
+{
+	int ret = link_veth_create(server_sk, LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
+				   c->ns[CELL_CLIENT], true, LAB_IFINDEX_SERVER,
+				   LAB_IFINDEX_CLIENT);
+
+	if (ret == -EBUSY) /* taken by a fallback tunnel device: let the kernel choose */
+		return link_veth_create(server_sk, LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
+					c->ns[CELL_CLIENT], true, 0, 0);
+	if (ret == 0) {
+		c->a.ifindex[CELL_SERVER] = LAB_IFINDEX_SERVER;
+		c->a.ifindex[CELL_CLIENT] = LAB_IFINDEX_CLIENT;
+	}
+	return ret;
+}
+
+/* Brings lo and the veth up on both sides, adds the addresses and waits until both
+ * ends can send. *step names what is being done. Returns 0 or -errno. */
+static int bring_up(struct cell *c, struct nl_sock *sk[2], struct nl_sock *mon[2],
+		    const char **step)
+{
+	int ret, s;
+
+	for (s = 0; s < 2; s++) {
+		*step = "bring lo up";
+		/* lo is always ifindex 1 in a new namespace (loopback_net_init()). */
+		if ((ret = link_set_up(sk[s], 1, true)) < 0)
+			return ret;
+		if (c->a.ifindex[s] > 0)
+			continue;
+		*step = "find veth";
+		if ((ret = link_ifindex(sk[s], side_ifname[s], &c->a.ifindex[s])) < 0)
+			return ret;
+	}
+	*step = "bring veth up";
+	if ((ret = link_set_up(sk[CELL_CLIENT], c->a.ifindex[CELL_CLIENT], true)) < 0)
+		return ret;
+	*step = "add addresses";
+	for (s = 0; s < 2; s++)
+		if ((ret = add_addrs(sk[s], &c->a, s, false)) < 0)
+			return ret;
+	*step = "wait for the link";
+	for (s = 0; s < 2; s++)
+		if ((ret = link_wait_up(sk[s], mon[s], c->a.ifindex[s], side_addr(&c->a.v6, s),
+					LAB_READY_TIMEOUT)) < 0)
+			return ret;
+	return 0;
+}
+
 int cell_create(struct lab *lab, unsigned slot, struct cell **out, struct fw_err *err)
 {
 	struct nl_sock *sk[2] = { NULL, NULL }, *mon[2] = { NULL, NULL };
-	const char *step = "";
+	const char *step = "allocate";
 	struct cell *c = NULL;
 	char where[32];
 	int ret, s;
@@ -259,7 +346,6 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, struct fw_err
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		ret = -ENOMEM;
-		step = "allocate";
 		goto out;
 	}
 	c->lab = lab;
@@ -269,86 +355,18 @@ int cell_create(struct lab *lab, unsigned slot, struct cell **out, struct fw_err
 	ret = addr_slot(slot, AF_INET, &c->a.v4);
 	if (ret == 0)
 		ret = addr_slot(slot, AF_INET6, &c->a.v6);
-	if (ret < 0)
-		goto out;
-	for (s = 0; s < 2; s++) {
-		int back = -1, r;
-
-		/* Made and set up from inside, in one visit (each setns() costs). */
-		step = "create network namespace";
-		c->ns[s] = netns_new_enter(lab->root_fd, &back);
-		if (c->ns[s] < 0) {
-			ret = c->ns[s];
-			goto out;
-		}
-		step = "configure IPv6";
-		ret = cell_ipv6_defaults();
-		if (ret == 0) {
-			step = "open netlink socket";
-			ret = link_sock_open(-1, false, &sk[s]);
-		}
-		if (ret == 0)
-			ret = link_sock_open(-1, true, &mon[s]);
-		r = netns_leave(back);
-		if (ret == 0)
-			ret = r;
-		if (ret < 0)
-			goto out;
-		snprintf(c->a.ifname[s], IF_NAMESIZE, "%s", side_ifname[s]);
-		inet_ntop(AF_INET, side_addr(&c->a.v4, s), c->a.v4_str[s], INET_ADDRSTRLEN);
-		inet_ntop(AF_INET6, side_addr(&c->a.v6, s), c->a.v6_str[s], INET6_ADDRSTRLEN);
+	for (s = 0; s < 2 && ret == 0; s++)
+		ret = make_side(c, s, &sk[s], &mon[s], &step);
+	if (ret == 0) {
+		step = "create veth";
+		ret = make_veth(c, sk[CELL_SERVER]);
 	}
-	/* The server end is created up; the client end must be brought up from its own
-	 * namespace (veth_open() has no peer yet while the pair is being built).
-	 * The two ends get different ifindexes on purpose: linkwatch treats a carrier
-	 * change as urgent only when ifindex != iflink (linkwatch_urgent_event()); with
-	 * both ends at 2, link changes would wait for the next once-a-second run of the
-	 * machine-wide linkwatch work. */
-	step = "create veth";
-	ret = link_veth_create(sk[CELL_SERVER], LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
-			       c->ns[CELL_CLIENT], true, LAB_IFINDEX_SERVER, LAB_IFINDEX_CLIENT);
-	if (ret == -EBUSY) /* taken by a fallback tunnel device: let the kernel choose */
-		ret = link_veth_create(sk[CELL_SERVER], LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT,
-				       c->ns[CELL_CLIENT], true, 0, 0);
-	else if (ret == 0) {
-		c->a.ifindex[CELL_SERVER] = LAB_IFINDEX_SERVER;
-		c->a.ifindex[CELL_CLIENT] = LAB_IFINDEX_CLIENT;
+	if (ret == 0)
+		ret = bring_up(c, sk, mon, &step);
+	if (ret == 0) {
+		*out = c;
+		c = NULL;
 	}
-	if (ret < 0)
-		goto out;
-	for (s = 0; s < 2; s++) {
-		step = "bring lo up";
-		/* lo is always ifindex 1 in a new namespace (loopback_net_init()). */
-		ret = link_set_up(sk[s], 1, true);
-		if (ret < 0)
-			goto out;
-		if (c->a.ifindex[s] > 0)
-			continue;
-		step = "find veth";
-		ret = link_ifindex(sk[s], side_ifname[s], &c->a.ifindex[s]);
-		if (ret < 0)
-			goto out;
-	}
-	step = "bring veth up";
-	ret = link_set_up(sk[CELL_CLIENT], c->a.ifindex[CELL_CLIENT], true);
-	if (ret < 0)
-		goto out;
-	for (s = 0; s < 2; s++) {
-		step = "add addresses";
-		ret = add_addrs(sk[s], &c->a, s, false);
-		if (ret < 0)
-			goto out;
-	}
-	for (s = 0; s < 2; s++) {
-		step = "wait for the link";
-		ret = link_wait_up(sk[s], mon[s], c->a.ifindex[s], side_addr(&c->a.v6, s),
-				   LAB_READY_TIMEOUT);
-		if (ret < 0)
-			goto out;
-	}
-	*out = c;
-	c = NULL;
-	ret = 0;
 out:
 	if (ret < 0) {
 		snprintf(where, sizeof(where), "cell %u", slot);

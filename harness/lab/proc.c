@@ -91,6 +91,28 @@ static _Noreturn void child_run(int pipe_w, pid_t parent, int ns_fd, char *const
 	child_fail(pipe_w, -errno);
 }
 
+/* In the child: moves the error pipe and /dev/null out of the target fd numbers 0..2
+ * and the extra target, so that dup2 onto those cannot clobber them, then runs. */
+static _Noreturn void child_start(int pipe_w, pid_t parent, int ns_fd, char *const argv[],
+				  const struct proc_io *io, int devnull)
+{
+	if (pipe_w <= 2 || pipe_w == io->extra_target) {
+		int hi = fcntl(pipe_w, F_DUPFD_CLOEXEC, 10);
+
+		if (hi < 0)
+			_exit(127);
+		pipe_w = hi;
+	}
+	if (devnull <= 2 || devnull == io->extra_target) {
+		int hi = fcntl(devnull, F_DUPFD_CLOEXEC, 10);
+
+		if (hi < 0)
+			child_fail(pipe_w, -errno);
+		devnull = hi;
+	}
+	child_run(pipe_w, parent, ns_fd, argv, io, devnull);
+}
+
 int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_io *io)
 {
 	static const struct proc_io def = { PROC_DEVNULL, PROC_INHERIT, PROC_INHERIT, -1, -1 };
@@ -114,8 +136,6 @@ int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_
 		ret = -errno;
 		goto out;
 	}
-	/* Keep the pipe and /dev/null out of the child's target fd numbers 0..2 and the
-	 * extra target, so that dup2 onto those cannot clobber them. */
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
@@ -123,21 +143,7 @@ int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		if (pipefd[1] <= 2 || pipefd[1] == io->extra_target) {
-			int hi = fcntl(pipefd[1], F_DUPFD_CLOEXEC, 10);
-
-			if (hi < 0)
-				_exit(127);
-			pipefd[1] = hi;
-		}
-		if (devnull <= 2 || devnull == io->extra_target) {
-			int hi = fcntl(devnull, F_DUPFD_CLOEXEC, 10);
-
-			if (hi < 0)
-				child_fail(pipefd[1], -errno);
-			devnull = hi;
-		}
-		child_run(pipefd[1], parent, ns_fd, argv, io, devnull);
+		child_start(pipefd[1], parent, ns_fd, argv, io, devnull);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;

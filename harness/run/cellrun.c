@@ -368,14 +368,117 @@ static int set_sysctls(struct ctx *c, enum cell_side side, const struct scen_kvl
 	return 0;
 }
 
+/* Builds the cell in lab slot `slot`, names its namespaces for --keep, writes both
+ * sides' sysctls and picks the server's address. Returns 0 or -errno (recorded). */
+static int build_cell(struct ctx *c, unsigned slot)
+{
+	const struct cell_addrs *a;
+	int ret;
+
+	ret = cell_create(c->env->lab, slot, &c->cell, &c->out->err);
+	if (ret) {
+		c->out->rc = ret;
+		c->out->skipped = lab_err_is_skip(ret);
+		return ret;
+	}
+	if (c->env->keep) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "finwait-%d-%u", (int)getpid(), slot);
+		if ((ret = cell_keep(c->cell, name))) {
+			fail(c, ret, "--keep: cannot name the namespaces: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	if ((ret = set_sysctls(c, CELL_SERVER, &c->sc->sysctl)) ||
+	    (ret = set_sysctls(c, CELL_CLIENT, &c->sc->client_sysctl)))
+		return ret;
+	a = cell_addrs(c->cell);
+	snprintf(c->addr, sizeof(c->addr), "%s", c->sc->family == FW_IPV6 ?
+		 a->v6_str[CELL_SERVER] : a->v4_str[CELL_SERVER]);
+	return 0;
+}
+
+/* Starts the server (finwait-server or the scenario's command) and waits until it
+ * listens. Returns 0, -errno (recorded), or -ECANCELED when the run is stopping. */
+static int start_server(struct ctx *c)
+{
+	int ret;
+
+	if (c->sc->server.program == FW_PROG_COMMAND)
+		ret = ext_start_server(c);
+	else
+		ret = start_builtin_server(c);
+	if (ret)
+		return ret;
+	if (stopping(c))
+		return -ECANCELED;
+	server_addr_port(c, c->out->addr, sizeof(c->out->addr));
+	return 0;
+}
+
+/* Waits until every client reported its point: the client has the limit as its own
+ * timeout. Returns 0 once the point is reached with at least one connection; else
+ * nonzero (a failure is recorded; or the run is stopping). */
+static int wait_point(struct ctx *c)
+{
+	int64_t deadline = mono_ns() + c->sc->limit_ns + READY_TIMEOUT_NS;
+
+	while (!c->point && !c->out->rc && !stopping(c)) {
+		if (mono_ns() >= deadline) {
+			fail(c, -ETIMEDOUT, "finwait-client did not report its point in time");
+			break;
+		}
+		pump(c, ms_until(deadline, 50));
+		if (!c->point && client_died(c))
+			break;
+	}
+	if (c->out->rc || stopping(c))
+		return -ECANCELED;
+	if (c->out->connected == 0) {
+		fail(c, -ECONNREFUSED, "no client connection reached %s (%ld failed)",
+		     fw_point_name(c->sc->client.at), c->out->failed);
+		return -ECONNREFUSED;
+	}
+	return 0;
+}
+
+/* Samples, after the fault, until every connection has left FIN_WAIT2 or the limit
+ * (counted from the point), the server dies, the sampler fails or the run stops. */
+static void sample_until_done(struct ctx *c)
+{
+	struct finished_arg fa = { mono_ns() };
+	int64_t deadline = c->out->t_point + c->sc->limit_ns;
+
+	for (;;) {
+		struct sampler_counts k;
+
+		sampler_counts(c->sampler, &k);
+		if (k.error) {
+			fail(c, k.error, "sampler: %s", strerror(-k.error));
+			break;
+		}
+		if (finished(&k, &fa))
+			break;
+		if (mono_ns() >= deadline) {
+			c->out->limit_reached = true;
+			break;
+		}
+		if (stopping(c))
+			break;
+		/* A server that died closed its sockets itself: what follows is not the
+		 * close under test. */
+		if (c->spipe.eof && child_died(&c->server, "the server", c))
+			break;
+		/* The server's status lines must be drained while we wait. */
+		pump(c, ms_until(deadline, 10));
+	}
+}
+
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out)
 {
 	struct ctx c = { .env = env, .sc = sc, .out = out };
-	const struct cell_addrs *a;
-	struct finished_arg fa;
-	int64_t deadline;
-	int ret;
 
 	memset(out, 0, sizeof(*out));
 	evpipe_init(&c.spipe);
@@ -383,96 +486,16 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 		evpipe_init(&c.cpipe[i]);
 	out->t_start = mono_ns();
 
-	ret = cell_create(env->lab, slot, &c.cell, &out->err);
-	if (ret) {
-		out->rc = ret;
-		out->skipped = lab_err_is_skip(ret);
-		goto out;
-	}
-	if (env->keep) {
-		char name[64];
+	if (!build_cell(&c, slot) && !start_server(&c) && !start_sampler(&c)) {
+		int sret;
 
-		snprintf(name, sizeof(name), "finwait-%d-%u", (int)getpid(), slot);
-		if ((ret = cell_keep(c.cell, name))) {
-			fail(&c, ret, "--keep: cannot name the namespaces: %s", strerror(-ret));
-			goto out;
-		}
-	}
-	if (set_sysctls(&c, CELL_SERVER, &sc->sysctl) ||
-	    set_sysctls(&c, CELL_CLIENT, &sc->client_sysctl))
-		goto out;
-	a = cell_addrs(c.cell);
-	snprintf(c.addr, sizeof(c.addr), "%s",
-		 sc->family == FW_IPV6 ? a->v6_str[CELL_SERVER] : a->v4_str[CELL_SERVER]);
-
-	if (sc->server.program == FW_PROG_COMMAND)
-		ret = ext_start_server(&c);
-	else
-		ret = start_builtin_server(&c);
-	if (ret || stopping(&c))
-		goto out;
-	server_addr_port(&c, out->addr, sizeof(out->addr));
-	if (start_sampler(&c))
-		goto out;
-	if (start_clients(&c))
-		goto sample_end;
-
-	/* Until the client reports its point: it has the limit as its own timeout. */
-	deadline = mono_ns() + sc->limit_ns + READY_TIMEOUT_NS;
-	while (!c.point && !out->rc && !stopping(&c)) {
-		if (mono_ns() >= deadline) {
-			fail(&c, -ETIMEDOUT, "finwait-client did not report its point in time");
-			break;
-		}
-		pump(&c, ms_until(deadline, 50));
-		if (!c.point && client_died(&c))
-			break;
-	}
-	if (out->rc || stopping(&c))
-		goto sample_end;
-	if (out->connected == 0) {
-		fail(&c, -ECONNREFUSED, "no client connection reached %s (%ld failed)",
-		     fw_point_name(sc->client.at), out->failed);
-		goto sample_end;
-	}
-	if (do_fault(&c))
-		goto sample_end;
-
-	/* Sample until every connection has left FIN_WAIT2 or the limit. */
-	fa.after = mono_ns();
-	deadline = out->t_point + sc->limit_ns;
-	for (;;) {
-		struct sampler_counts k;
-
-		sampler_counts(c.sampler, &k);
-		if (k.error) {
-			fail(&c, k.error, "sampler: %s", strerror(-k.error));
-			break;
-		}
-		if (finished(&k, &fa))
-			break;
-		if (mono_ns() >= deadline) {
-			out->limit_reached = true;
-			break;
-		}
-		if (stopping(&c))
-			break;
-		/* A server that died closed its sockets itself: what follows is not the
-		 * close under test. */
-		if (c.spipe.eof && child_died(&c.server, "the server", &c))
-			break;
-		/* The server's status lines must be drained while we wait. */
-		pump(&c, ms_until(deadline, 10));
-	}
-sample_end:
-	if (c.sampler) {
-		int sret = sampler_stop(c.sampler);
-
+		if (!start_clients(&c) && !wait_point(&c) && !do_fault(&c))
+			sample_until_done(&c);
+		sret = sampler_stop(c.sampler);
 		if (sret)
 			fail(&c, sret, "sampler: %s", strerror(-sret));
 		out->tl = sampler_timeline(c.sampler);
 	}
-out:
 	out->interrupted = stopping(&c);
 	out->t_end = mono_ns();
 	/* The timeline belongs to the sampler: the outcome keeps both. */
