@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "endpoint_opts.h"
+#include "exitcode.h"
 #include "status.h"
 #include "util.h"
 
@@ -260,14 +261,14 @@ static void on_connected(struct client *cl, long i)
 		status_add_addr(&l, "remote", (struct sockaddr *)&rs);
 		status_write(cl->o.status_fd, &l);
 	}
-	if (cl->o.at == EP_AT_CONNECT) {
+	if (cl->o.cfg.at == FW_AT_CONNECT) {
 		conn_reach(cl, i);
 		return;
 	}
 	static const char raw_req[] = "hello\n";
 	static const char http_req[] = "GET / HTTP/1.1\r\nHost: finwait\r\nUser-Agent: finwait-client\r\n\r\n";
-	const char *req = cl->o.mode == EP_MODE_HTTP ? http_req : raw_req;
-	size_t rlen = cl->o.mode == EP_MODE_HTTP ? sizeof(http_req) - 1 : sizeof(raw_req) - 1;
+	const char *req = cl->o.cfg.mode == FW_MODE_HTTP ? http_req : raw_req;
+	size_t rlen = cl->o.cfg.mode == FW_MODE_HTTP ? sizeof(http_req) - 1 : sizeof(raw_req) - 1;
 	ssize_t w = send(c->fd, req, rlen, MSG_NOSIGNAL);
 
 	if (w != (ssize_t)rlen) {
@@ -304,10 +305,10 @@ static void on_readable(struct client *cl, long i)
 	}
 	if (c->state != C_READING)
 		return; /* bytes after the response are not ours to judge */
-	if (!ep_resp_scan(&c->resp, cl->o.mode, buf, (size_t)n))
+	if (!ep_resp_scan(&c->resp, cl->o.cfg.mode, buf, (size_t)n))
 		return;
 	emit_id(cl, STATUS_RESPONSE, i);
-	if (cl->o.at == EP_AT_RESPONSE)
+	if (cl->o.cfg.at == FW_AT_RESPONSE)
 		conn_reach(cl, i);
 	else
 		c->state = C_WAIT_FIN;
@@ -349,24 +350,25 @@ static int do_fault(struct client *cl)
 	sigset_t none;
 
 	status_begin(&l, STATUS_FAULT, mono_ns());
-	status_add(&l, "action", ep_fault_name(cl->o.fault));
+	status_add(&l, "action", fw_fault_name(cl->o.cfg.fault));
 	status_write(cl->o.status_fd, &l);
-	switch (cl->o.fault) {
-	case EP_FAULT_NONE:
+	switch (cl->o.cfg.fault) {
+	case FW_FAULT_NONE:
 		close_all(cl);
-		return 0;
-	case EP_FAULT_CRASH:
+		return FW_EXIT_OK;
+	case FW_FAULT_CRASH:
 		drain_all(cl);
 		/* Death by signal: no cleanup of ours runs, the kernel closes every socket. */
 		raise(SIGKILL);
-		return 3;
-	case EP_FAULT_FREEZE:
+		return FW_EXIT_INTERNAL;
+	case FW_FAULT_FREEZE:
 		raise(SIGSTOP);
 		/* Thawed: finish like a normal client. */
 		close_all(cl);
-		return 0;
+		return FW_EXIT_OK;
 	default:
-		/* hang, wait, vanish, reboot: keep every socket open until killed. */
+		/* hang, and the faults finwait performs (fw_fault_actor()): keep every
+		 * socket open until killed. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		for (;;)
@@ -424,25 +426,26 @@ static int run(struct client *cl)
 int main(int argc, char **argv)
 {
 	struct client cl = { .ep = -1, .tfd = -1 };
-	char err[EP_ERR_MAX], msg[320];
+	struct fw_err err;
+	char msg[320];
 	struct status_line l;
-	int ret, code = 3;
+	int ret, code = FW_EXIT_INTERNAL;
 
-	if (client_opts_parse(argc, argv, &cl.o, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
+	if (client_opts_parse(argc, argv, &cl.o, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return FW_EXIT_USAGE;
 	}
 	if (cl.o.help) {
-		fputs(client_usage, stdout);
-		return 0;
+		client_usage(stdout);
+		return FW_EXIT_OK;
 	}
 	if (cl.o.version) {
 		printf(PROG " %s\n", FINWAIT_VERSION);
-		return 0;
+		return FW_EXIT_OK;
 	}
 	if (cl.o.status_fd >= 0 && fcntl(cl.o.status_fd, F_GETFD) < 0) {
 		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", cl.o.status_fd);
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	cl.detail = cl.o.connections <= cl.o.detail_max;
@@ -460,13 +463,13 @@ int main(int argc, char **argv)
 			     "of at most %llu connections each\n",
 			cl.o.connections, (unsigned long long)want, (unsigned long long)have,
 			(unsigned long long)(have - FD_RESERVE));
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	ret = ensure_ports(&cl.o, msg, sizeof(msg));
 	if (ret < 0) {
 		emit_error(&cl, -1, "ports", -ret, msg);
 		fprintf(stderr, PROG ": %s\n", msg);
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	cl.c = calloc((size_t)cl.o.connections, sizeof(*cl.c));
 	cl.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -482,10 +485,10 @@ int main(int argc, char **argv)
 	if (ret == -ETIMEDOUT) {
 		snprintf(msg, sizeof(msg), "%ld of %ld connections did not reach %s in time",
 			 cl.o.connections - cl.reached - cl.failed, cl.o.connections,
-			 ep_point_name(cl.o.at));
+			 fw_point_name(cl.o.cfg.at));
 		emit_error(&cl, -1, "timeout", ETIMEDOUT, msg);
 		fprintf(stderr, PROG ": %s\n", msg);
-		code = 1;
+		code = FW_EXIT_FAILED;
 		goto out;
 	}
 	if (ret < 0) {
@@ -494,14 +497,14 @@ int main(int argc, char **argv)
 	}
 	if (cl.reached == 0) {
 		snprintf(msg, sizeof(msg), "no connection reached %s (%ld failed)",
-			 ep_point_name(cl.o.at), cl.failed);
+			 fw_point_name(cl.o.cfg.at), cl.failed);
 		emit_error(&cl, -1, "point", 0, msg);
 		fprintf(stderr, PROG ": %s\n", msg);
-		code = 1;
+		code = FW_EXIT_FAILED;
 		goto out;
 	}
 	status_begin(&l, STATUS_POINT, mono_ns());
-	status_add(&l, "at", ep_point_name(cl.o.at));
+	status_add(&l, "at", fw_point_name(cl.o.cfg.at));
 	status_add_long(&l, "n", cl.reached);
 	status_add_long(&l, "failed", cl.failed);
 	status_write(cl.o.status_fd, &l);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "endpoint_opts.h"
+#include "exitcode.h"
 #include "status.h"
 #include "util.h"
 
@@ -117,65 +118,47 @@ static int open_listener(struct server *s)
 	status_begin(&l, STATUS_LISTENING, mono_ns());
 	status_add_addr(&l, "addr", (struct sockaddr *)&ss);
 	status_add_long(&l, "port", ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	status_add(&l, "mode", ep_mode_name(o->mode));
-	status_add(&l, "close", ep_close_format(&o->close, cs, sizeof(cs)));
-	status_add(&l, "close_after", dur_format(o->close_after_ns, ca, sizeof(ca)));
+	status_add(&l, "mode", fw_mode_name(o->cfg.mode));
+	status_add(&l, "close", (fw_key_format(&fw_keys[FW_K_CLOSE], &o->cfg, 0, cs, sizeof(cs)), cs));
+	status_add(&l, "close_after", dur_format(o->cfg.close_after_ns, ca, sizeof(ca)));
 	status_add_long(&l, "pid", getpid());
 	status_write(o->status_fd, &l);
 	return 0;
 }
 
-struct sockopt {
-	unsigned bit;
-	const char *name;
-	int level, opt;
-	int (*want)(const struct server_opts *o);
-};
-
-static int want_keepalive(const struct server_opts *o) { return o->keepalive; }
-static int want_keepidle(const struct server_opts *o) { return o->keepidle_s; }
-static int want_keepintvl(const struct server_opts *o) { return o->keepintvl_s; }
-static int want_keepcnt(const struct server_opts *o) { return o->keepcnt; }
-static int want_linger2(const struct server_opts *o) { return o->linger2_s; }
-static int want_user_timeout(const struct server_opts *o) { return o->user_timeout_ms; }
-
-static const struct sockopt sockopts[] = {
-	{ EP_HAS_KEEPALIVE, "keepalive", SOL_SOCKET, SO_KEEPALIVE, want_keepalive },
-	{ EP_HAS_KEEPIDLE, "keepidle", IPPROTO_TCP, TCP_KEEPIDLE, want_keepidle },
-	{ EP_HAS_KEEPINTVL, "keepintvl", IPPROTO_TCP, TCP_KEEPINTVL, want_keepintvl },
-	{ EP_HAS_KEEPCNT, "keepcnt", IPPROTO_TCP, TCP_KEEPCNT, want_keepcnt },
-	/* do_tcp_setsockopt(): TCP_LINGER2 < 0 means -1, > 120 s is clamped to
-	 * TCP_FIN_TIMEOUT_MAX; getsockopt reports the namespace's tcp_fin_timeout when 0. */
-	{ EP_HAS_LINGER2, "linger2", IPPROTO_TCP, TCP_LINGER2, want_linger2 },
-	{ EP_HAS_USER_TIMEOUT, "user_timeout", IPPROTO_TCP, TCP_USER_TIMEOUT, want_user_timeout },
-};
+/* The socket options are the schema's [server] rows with a setsockopt (common/schema.c):
+ * adding one there adds it here. */
+static bool is_sockopt(const struct fw_key *k)
+{
+	return k->scope == FW_SCOPE_SERVER && k->level;
+}
 
 /* Applies the options that were given; then reads every option back and reports the
  * effective values for the first connection and for any connection that differs. */
 static void apply_sockopts(struct server *s, int fd, uint32_t id)
 {
-	const struct server_opts *o = &s->o;
+	const struct fw_server_cfg *o = &s->o.cfg;
 	struct status_line l;
 	char set[128] = "";
 	size_t setlen = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(sockopts); i++) {
-		const struct sockopt *so = &sockopts[i];
+	for (size_t i = 0; i < FW_K_COUNT; i++) {
+		const struct fw_key *k = &fw_keys[i];
 		int v;
 
-		if (!(o->has & so->bit))
+		if (!is_sockopt(k) || !(o->has & k->has))
 			continue;
-		v = so->want(o);
-		if (setsockopt(fd, so->level, so->opt, &v, sizeof(v)) < 0) {
+		v = fw_key_int(k, o);
+		if (setsockopt(fd, k->level, k->optname, &v, sizeof(v)) < 0) {
 			char op[48];
 
-			snprintf(op, sizeof(op), "setsockopt:%s", so->name);
+			snprintf(op, sizeof(op), "setsockopt:%s", k->name);
 			emit_error(s, id, op, errno, NULL);
 		}
 		setlen += (size_t)snprintf(set + setlen, sizeof(set) - setlen, "%s%s",
-					   setlen ? "," : "", so->name);
+					   setlen ? "," : "", k->name);
 	}
-	if (o->close.kind == EP_CLOSE_LINGER0 || o->close.kind == EP_CLOSE_LINGER) {
+	if (o->close.kind == FW_CLOSE_LINGER0 || o->close.kind == FW_CLOSE_LINGER) {
 		/* Set at accept so that a close forced by the peer's FIN lingers the same way,
 		 * and so that the opts line shows what the kernel kept. */
 		struct linger lg = { 1, o->close.linger_s };
@@ -187,21 +170,25 @@ static void apply_sockopts(struct server *s, int fd, uint32_t id)
 	status_begin(&l, STATUS_OPTS, mono_ns());
 	status_add_long(&l, "id", id);
 	size_t body = l.len; /* the values start here: compared between connections */
-	for (size_t i = 0; i < ARRAY_SIZE(sockopts); i++) {
-		const struct sockopt *so = &sockopts[i];
+	for (size_t i = 0; i < FW_K_COUNT; i++) {
+		const struct fw_key *k = &fw_keys[i];
 		socklen_t len = sizeof(int);
 		int v = 0;
 
-		if (getsockopt(fd, so->level, so->opt, &v, &len) < 0) {
-			status_add(&l, so->name, "?");
+		if (!is_sockopt(k))
+			continue;
+		/* TCP_LINGER2 reads back the namespace's tcp_fin_timeout when 0, and -1 or
+		 * 120 s when set beyond its range (do_tcp_setsockopt()). */
+		if (getsockopt(fd, k->level, k->optname, &v, &len) < 0) {
+			status_add(&l, k->name, "?");
 			continue;
 		}
-		status_add_long(&l, so->name, v);
-		if ((o->has & so->bit) && v != so->want(o)) {
-			char k[48];
+		status_add_long(&l, k->name, v);
+		if ((o->has & k->has) && v != fw_key_int(k, o)) {
+			char n[48];
 
-			snprintf(k, sizeof(k), "%s_asked", so->name);
-			status_add_long(&l, k, so->want(o));
+			snprintf(n, sizeof(n), "%s_asked", k->name);
+			status_add_long(&l, n, fw_key_int(k, o));
 		}
 	}
 	struct linger lg = { 0, 0 };
@@ -221,7 +208,7 @@ static void apply_sockopts(struct server *s, int fd, uint32_t id)
 	} else if (!strcmp(s->ref_opts, l.buf + body)) {
 		return; /* same as the first connection: nothing new to say */
 	}
-	status_write(o->status_fd, &l);
+	status_write(s->o.status_fd, &l);
 }
 
 static void timer_arm(struct server *s)
@@ -264,7 +251,7 @@ static int timer_push(struct server *s, int fd)
 		s->qcap = ncap;
 		s->qhead = 0;
 	}
-	c->deadline = mono_ns() + s->o.close_after_ns;
+	c->deadline = mono_ns() + s->o.cfg.close_after_ns;
 	s->q[(s->qhead + s->qlen) % s->qcap] = (struct timer_entry){ fd, c->id, c->deadline };
 	s->qlen++;
 	timer_arm(s);
@@ -287,7 +274,7 @@ static void conn_release(struct server *s, int fd)
 static void do_close(struct server *s, int fd)
 {
 	struct conn *c = &s->conns[fd];
-	const struct ep_close_style *cs = &s->o.close;
+	const struct fw_close *cs = &s->o.cfg.close;
 	struct status_line l;
 	char style[48];
 	int64_t t = mono_ns();
@@ -295,9 +282,9 @@ static void do_close(struct server *s, int fd)
 
 	c->deadline = 0;
 	switch (cs->kind) {
-	case EP_CLOSE_NONE:
+	case FW_CLOSE_NONE:
 		return;
-	case EP_CLOSE_SHUTDOWN:
+	case FW_CLOSE_SHUTDOWN:
 		if (c->state == CONN_SHUT)
 			return;
 		if (c->peer_fin) {
@@ -319,7 +306,7 @@ static void do_close(struct server *s, int fd)
 	}
 	status_begin(&l, STATUS_CLOSE, t);
 	status_add_long(&l, "id", id);
-	status_add(&l, "style", ep_close_format(cs, style, sizeof(style)));
+	status_add(&l, "style", (fw_key_format(&fw_keys[FW_K_CLOSE], &s->o.cfg, 0, style, sizeof(style)), style));
 	/* t is taken before the call and done after it: the state change happened in
 	 * between (with linger0 the socket is gone by done). */
 	status_add_long(&l, "done", (long long)mono_ns());
@@ -410,7 +397,7 @@ static void on_readable(struct server *s, int fd)
 			/* tcp_fin() in FIN_WAIT2 finished the connection: release the fd. */
 			close(fd);
 			conn_release(s, fd);
-		} else if (s->o.close.kind == EP_CLOSE_NONE) {
+		} else if (s->o.cfg.close.kind == FW_CLOSE_NONE) {
 			epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
 			c->state = CONN_KEPT;
 		} else {
@@ -423,14 +410,14 @@ static void on_readable(struct server *s, int fd)
 	if (c->state != CONN_OPEN)
 		return; /* after shutdown(SHUT_WR) nothing more can be answered */
 
-	int reqs = ep_req_scan(&c->scan, s->o.mode, buf, (size_t)n);
-	bool closing = s->o.close.kind != EP_CLOSE_NONE && s->o.close_after_ns == 0;
+	int reqs = ep_req_scan(&c->scan, s->o.cfg.mode, buf, (size_t)n);
+	bool closing = s->o.cfg.close.kind != FW_CLOSE_NONE && s->o.cfg.close_after_ns == 0;
 
 	for (int i = 0; i < reqs; i++) {
 		const char *r = "ok\n";
 		size_t rlen = 3;
 
-		if (s->o.mode == EP_MODE_HTTP) {
+		if (s->o.cfg.mode == FW_MODE_HTTP) {
 			r = closing ? http_close : http_keep;
 			rlen = closing ? sizeof(http_close) - 1 : sizeof(http_keep) - 1;
 		}
@@ -453,7 +440,7 @@ static void on_readable(struct server *s, int fd)
 		status_add_long(&l, "n", c->nresp);
 		status_write(s->o.status_fd, &l);
 	}
-	if (!reqs || s->o.close.kind == EP_CLOSE_NONE)
+	if (!reqs || s->o.cfg.close.kind == FW_CLOSE_NONE)
 		return;
 	if (closing)
 		do_close(s, fd);
@@ -563,25 +550,25 @@ static int serve(struct server *s)
 int main(int argc, char **argv)
 {
 	struct server s = { .lfd = -1, .ep = -1, .tfd = -1, .sfd = -1 };
-	char err[EP_ERR_MAX];
+	struct fw_err err;
 	struct status_line l;
-	int ret, code = 3;
+	int ret, code = FW_EXIT_INTERNAL;
 
-	if (server_opts_parse(argc, argv, &s.o, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
+	if (server_opts_parse(argc, argv, &s.o, &err) < 0) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return FW_EXIT_USAGE;
 	}
 	if (s.o.help) {
-		fputs(server_usage, stdout);
-		return 0;
+		server_usage(stdout);
+		return FW_EXIT_OK;
 	}
 	if (s.o.version) {
 		printf(PROG " %s\n", FINWAIT_VERSION);
-		return 0;
+		return FW_EXIT_OK;
 	}
 	if (s.o.status_fd >= 0 && fcntl(s.o.status_fd, F_GETFD) < 0) {
 		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", s.o.status_fd);
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	ret = open_listener(&s);
 	if (ret < 0) {
@@ -602,7 +589,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(-ret));
 		goto out;
 	}
-	code = 0;
+	code = FW_EXIT_OK;
 	status_begin(&l, STATUS_EXIT, mono_ns());
 	status_add_long(&l, "code", code);
 	status_write(s.o.status_fd, &l);

@@ -140,17 +140,17 @@ static void predict_range(struct prediction *p, const struct model_env *env, int
 static void predict_orphan(const struct scenario *c, const struct model_env *env,
 			   struct prediction *p)
 {
-	const struct scen_server *s = &c->server;
+	const struct fw_server_cfg *s = &c->server;
 	char what[96], a[32], b[32], d[32];
 	int64_t conf_ns, floor_ns, f_ns, f_hi;
 
-	if ((s->has & HAS_LINGER2) && s->linger2_s < 0) {
+	if ((s->has & FW_HAS_LINGER2) && s->linger2_s < 0) {
 		predict_none(p, env);
 		say(p, "orphan with TCP_LINGER2 -1: reset when the FIN is ACKed, no FIN_WAIT2 "
 		       "(tcp_rcv_state_process)");
 		return;
 	}
-	if ((s->has & HAS_LINGER2) && s->linger2_s > 0) {
+	if ((s->has & FW_HAS_LINGER2) && s->linger2_s > 0) {
 		int l2 = s->linger2_s > FIN_TIMEOUT_MAX_S ? FIN_TIMEOUT_MAX_S : s->linger2_s;
 
 		conf_ns = l2 * NSEC_PER_SEC;
@@ -222,8 +222,8 @@ static void apply_tw_buckets(const struct scenario *c, const struct model_env *e
 static void predict_shutdown(const struct scenario *c, const struct model_env *env,
 			     struct prediction *p)
 {
-	const struct scen_server *s = &c->server;
-	enum scen_fault f = c->client.fault;
+	const struct fw_server_cfg *s = &c->server;
+	enum fw_fault f = c->client.fault;
 	int64_t idle, intvl, late_idle, late_intvl, ut;
 	long cnt;
 	char a[32], b[32], e[32], g[32];
@@ -234,21 +234,21 @@ static void predict_shutdown(const struct scenario *c, const struct model_env *e
 		       "timer runs");
 		return;
 	}
-	if (f == SCEN_FAULT_FREEZE || f == SCEN_FAULT_HANG) {
+	if (f == FW_FAULT_FREEZE || f == FW_FAULT_HANG) {
 		p->kind = PRED_FOREVER;
 		say(p, "shutdown + keepalive, peer kernel alive (%s): every probe is ACKed",
-		    scen_fault_name(f));
+		    fw_fault_name(f));
 		return;
 	}
 	/* Per-socket values win, else the namespace's sysctls (keepalive_time_when() and
 	 * friends). */
-	idle = (s->has & HAS_KEEPIDLE ? s->keepidle_s :
+	idle = (s->has & FW_HAS_KEEPIDLE ? s->keepidle_s :
 		sysctl_long(c, "net.ipv4.tcp_keepalive_time", DEF_KEEPALIVE_TIME_S)) *
 	       NSEC_PER_SEC;
-	intvl = (s->has & HAS_KEEPINTVL ? s->keepintvl_s :
+	intvl = (s->has & FW_HAS_KEEPINTVL ? s->keepintvl_s :
 		 sysctl_long(c, "net.ipv4.tcp_keepalive_intvl", DEF_KEEPALIVE_INTVL_S)) *
 		NSEC_PER_SEC;
-	cnt = s->has & HAS_KEEPCNT ? s->keepcnt :
+	cnt = s->has & FW_HAS_KEEPCNT ? s->keepcnt :
 	      sysctl_long(c, "net.ipv4.tcp_keepalive_probes", DEF_KEEPALIVE_PROBES);
 	/* The kernel never waits less than a jiffy between probes (tcp_keepalive_timer()
 	 * rearms with keepalive_intvl_when()); 0 would also never end the loops below. */
@@ -256,14 +256,14 @@ static void predict_shutdown(const struct scenario *c, const struct model_env *e
 		intvl = jiffy_ns(env->hz);
 	late_idle = model_timer_late(idle, env->hz);
 	late_intvl = model_timer_late(intvl, env->hz);
-	if (f == SCEN_FAULT_REBOOT) {
+	if (f == FW_FAULT_REBOOT) {
 		predict_range(p, env, idle, late_idle);
 		say(p, "shutdown + keepalive, rebooted peer: the first probe at idle %s meets a "
 		       "reset; + timer slack %s", dur_format(idle, a, sizeof(a)),
 		    dur_format(late_idle, b, sizeof(b)));
 		return;
 	}
-	ut = s->has & HAS_USER_TIMEOUT ? s->user_timeout_ns : 0;
+	ut = s->has & FW_HAS_USER_TIMEOUT ? s->user_timeout_ms * NSEC_PER_MSEC : 0;
 	if (ut > 0) {
 		/* tcp_keepalive_timer(): with TCP_USER_TIMEOUT the socket dies at the first
 		 * probe timer where elapsed >= U with a probe outstanding. Lateness adds to
@@ -299,7 +299,7 @@ static void predict_client_end(const struct scenario *c, const struct model_env 
 {
 	int64_t timer = 0;
 
-	if (c->server.close == SCEN_CLOSE_CLOSE || c->server.close == SCEN_CLOSE_LINGER) {
+	if (c->server.close.kind == FW_CLOSE_CLOSE || c->server.close.kind == FW_CLOSE_LINGER) {
 		struct prediction orphan;
 
 		memset(&orphan, 0, sizeof(orphan));
@@ -310,7 +310,7 @@ static void predict_client_end(const struct scenario *c, const struct model_env 
 	predict_none(p, env);
 	p->ends_at_point = true;
 	p->timer_max_ns = timer;
-	if (c->client.fault == SCEN_FAULT_NONE)
+	if (c->client.fault == FW_FAULT_NONE)
 		say(p, "the client closes normally at its point: its FIN ends FIN_WAIT2");
 	else
 		say(p, "crashed client: its kernel closes the socket (FIN) at the client's point");
@@ -319,32 +319,32 @@ static void predict_client_end(const struct scenario *c, const struct model_env 
 int model_predict(const struct scenario *c, const struct model_env *env,
 		  struct prediction *p)
 {
-	enum scen_fault f = c->client.fault;
-	enum scen_close cl = c->server.close;
-	bool before_fin = c->client.at != SCEN_AT_AFTER_FIN;
+	enum fw_fault f = c->client.fault;
+	enum fw_close_kind cl = c->server.close.kind;
+	bool before_fin = c->client.at != FW_AT_FIN;
 
 	memset(p, 0, sizeof(*p));
 	if (!env || env->hz <= 0 || env->rto_ns <= 0 || env->latency_ns < 0)
 		return -EINVAL;
-	if (cl == SCEN_CLOSE_NONE) {
+	if (cl == FW_CLOSE_NONE) {
 		predict_none(p, env);
 		say(p, "close = none: the server never sends a FIN");
-	} else if (cl == SCEN_CLOSE_LINGER0) {
+	} else if (cl == FW_CLOSE_LINGER0) {
 		predict_none(p, env);
 		say(p, "SO_LINGER {1, 0}: close() sends a reset, no FIN_WAIT2");
-	} else if (f == SCEN_FAULT_NONE || f == SCEN_FAULT_CRASH) {
+	} else if (f == FW_FAULT_NONE || f == FW_FAULT_CRASH) {
 		predict_client_end(c, env, p);
-	} else if (c->client.mode == SCEN_MODE_HTTP && c->client.at == SCEN_AT_AFTER_CONNECT) {
+	} else if (c->client.mode == FW_MODE_HTTP && c->client.at == FW_AT_CONNECT) {
 		predict_none(p, env);
 		say(p, "http client faults before its request: the server does not close first");
-	} else if (before_fin && f == SCEN_FAULT_VANISH) {
+	} else if (before_fin && f == FW_FAULT_VANISH) {
 		predict_none(p, env);
 		say(p, "the client vanished before ACKing the server's FIN: FIN_WAIT1 "
 		       "retransmissions, no FIN_WAIT2");
-	} else if (before_fin && f == SCEN_FAULT_REBOOT) {
+	} else if (before_fin && f == FW_FAULT_REBOOT) {
 		predict_none(p, env);
 		say(p, "the rebooted client answers the server's FIN with a reset: no FIN_WAIT2");
-	} else if (cl == SCEN_CLOSE_SHUTDOWN) {
+	} else if (cl == FW_CLOSE_SHUTDOWN) {
 		predict_shutdown(c, env, p);
 	} else {
 		/* close, or SO_LINGER with a timeout: close() waits for the FIN's ACK (or the
@@ -353,8 +353,8 @@ int model_predict(const struct scenario *c, const struct model_env *env,
 		 * the minisocket sends nothing. */
 		predict_orphan(c, env, p);
 		apply_tw_buckets(c, env, p);
-		if (cl == SCEN_CLOSE_LINGER)
-			append(p, " [SO_LINGER %ds]", c->server.linger_s);
+		if (cl == FW_CLOSE_LINGER)
+			append(p, " [SO_LINGER %ds]", c->server.close.linger_s);
 	}
 	return 0;
 }
@@ -364,25 +364,25 @@ int model_expect(const struct scenario *c, const struct model_env *env,
 {
 	char a[32], b[32];
 
-	if (c->expect == SCEN_EXPECT_MODEL)
+	if (c->expect.kind == FW_EXPECT_MODEL)
 		return model_predict(c, env, p);
 	memset(p, 0, sizeof(*p));
 	if (!env || env->hz <= 0 || env->rto_ns <= 0)
 		return -EINVAL;
-	switch (c->expect) {
-	case SCEN_EXPECT_FOREVER:
+	switch (c->expect.kind) {
+	case FW_EXPECT_FOREVER:
 		p->kind = PRED_FOREVER;
 		say(p, "[expect] forever: still in FIN_WAIT2 at the limit");
 		break;
-	case SCEN_EXPECT_NONE:
+	case FW_EXPECT_NONE:
 		predict_none(p, env);
 		say(p, "[expect] none: no FIN_WAIT2 longer than %s",
 		    dur_format(p->max_ns, a, sizeof(a)));
 		break;
-	case SCEN_EXPECT_RANGE:
+	case FW_EXPECT_RANGE:
 		p->kind = PRED_RANGE;
-		p->min_ns = c->expect_min_ns;
-		p->max_ns = c->expect_max_ns;
+		p->min_ns = c->expect.min_ns;
+		p->max_ns = c->expect.max_ns;
 		if (p->min_ns)
 			say(p, "[expect] between %s and %s", dur_format(p->min_ns, a, sizeof(a)),
 			    dur_format(p->max_ns, b, sizeof(b)));

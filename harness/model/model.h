@@ -1,5 +1,5 @@
 /* model: the expectation model. Owns the prediction of how long the server's socket stays
- * in FIN_WAIT2 for a cell's settings (the rules of ../shared/KERNEL.md, cited to the kernel
+ * in FIN_WAIT2 for a cell's settings (the rules of docs/KERNEL.md, cited to the kernel
  * functions behind them), the timer wheel's lateness L(T), the [expect] override, and the
  * pass/fail comparison of a measured lifetime with an expected one. Pure.
  *

@@ -5,7 +5,7 @@
  * All strings are borrowed: the caller keeps them alive while writing. Times are ns in the
  * structs (relative to the cell's start) and seconds in the files.
  *
- * JSON (keys of DESIGN.md):
+ * JSON (keys of docs/DESIGN.md):
  *   {"finwait": VERSION, "kernel": "...", "hz": N, "cells": [ {
  *     "name": "...", "params": {"key": "value", ...},
  *     "connections": [ {"local": "addr:port", "remote": "addr:port", "states": [
@@ -25,7 +25,7 @@
  *   of 100 000 connections).
  * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
  *   largest FIN_WAIT2 still counted as none}.
- * A cell with an error message gets "error": "..." too. Beyond DESIGN.md's keys, a cell
+ * A cell with an error message gets "error": "..." too. Beyond docs/DESIGN.md's keys, a cell
  * with aggregates has "states": {"FIN_WAIT2": {"count", "bounded", "forever", "peak",
  *   "min": [lo, hi], "p50": [lo, hi], "p99": [lo, hi], "max": [lo, hi]}, ...}: each true
  *   percentile of the state's lifetimes lies within its [lo, hi] (null when none ended). */

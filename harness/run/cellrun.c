@@ -165,12 +165,6 @@ static int start_sampler(struct ctx *c)
 	return ret;
 }
 
-/* start_clients() still passes cell_sysctl_set() the old (char *err, size_t len) pair;
- * until its rewrite (the scenario schema's work) passes &c->out->err, this maps the call
- * onto the struct fw_err form. */
-#define cell_sysctl_set(cell, side, key, value, err, len) \
-	cell_sysctl_set(cell, side, key, value, &(err))
-
 /* Starts the client processes: CLIENT_MAX_CONNS connections each at most. */
 static int start_clients(struct ctx *c)
 {
@@ -191,7 +185,7 @@ static int start_clients(struct ctx *c)
 	if (sc->connections > PORTS_DEFAULT / 2 &&
 	    !scen_kvlist_get(&sc->client_sysctl, "net.ipv4.ip_local_port_range")) {
 		ret = cell_sysctl_set(c->cell, CELL_CLIENT, "net.ipv4.ip_local_port_range",
-				      PORT_RANGE_WIDE, c->out->err, sizeof(c->out->err));
+				      PORT_RANGE_WIDE, &c->out->err);
 		if (ret) {
 			c->out->rc = ret;
 			return ret;
@@ -233,8 +227,6 @@ static int start_clients(struct ctx *c)
 	}
 	return 0;
 }
-
-#undef cell_sysctl_set
 
 /* reboot: the client host goes away and comes back without its connections' state, so
  * the server's next segment meets a reset. The link is down while the client dies and

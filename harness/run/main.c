@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keys.h"
+#include "exitcode.h"
 #include "list.h"
 #include "run.h"
 #include "util.h"
@@ -15,6 +17,7 @@ static const struct {
 	{ "run", cmd_run, "Run scenarios (or the built-in default) in a namespace lab; report pass/fail" },
 	{ "watch", cmd_watch, "Sample an existing namespace and print socket-state lifetimes" },
 	{ "list", cmd_list, "List the shipped scenarios" },
+	{ "keys", cmd_keys, "List every scenario key: type, default, meaning" },
 };
 
 static void usage(FILE *f, const char *prog)
@@ -37,20 +40,20 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr, prog);
-		return 2;
+		return FW_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout, prog);
-		return 0;
+		return FW_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("finwait %s\n", FINWAIT_VERSION);
-		return 0;
+		return FW_EXIT_OK;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "%s: unknown command '%s'\n\n", prog, argv[1]);
 	usage(stderr, prog);
-	return 2;
+	return FW_EXIT_USAGE;
 }

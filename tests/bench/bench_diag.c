@@ -4,7 +4,7 @@
  * taken the usual way (fork/exec `ss -tan state fin-wait-2`).
  *
  * Each measured namespace is made from a lab-root namespace of the bench's own in which
- * tcp_child_ehash_entries is sized for it (KERNEL.md: a dump walks every bucket; by
+ * tcp_child_ehash_entries is sized for it (docs/KERNEL.md: a dump walks every bucket; by
  * default a new namespace shares the host's 262 144). Nothing is written on the host.
  * The sockets are TIME_WAIT minisockets (the client closes first): they hold no file
  * descriptor, so RLIMIT_NOFILE does not matter.

@@ -407,7 +407,7 @@ static void test_close_freeze_after_fin(void **state)
 	print_message("  FIN_WAIT2 gone %.3f s after close(), %.3f s after first seen "
 		      "(tcp_fin_timeout = 1)\n", ns_to_s(life), ns_to_s(mono_ns() - seen));
 	/* Lower bound: the timer runs 1 s from the ACK, which follows close(). Upper: 1 s +
-	 * 200 ms delayed ACK + 32 ms wheel lateness (KERNEL.md, HZ=250) + an ss round. */
+	 * 200 ms delayed ACK + 32 ms wheel lateness (docs/KERNEL.md, HZ=250) + an ss round. */
 	assert_true(life >= NSEC_PER_SEC);
 	assert_true(life < 1500 * NSEC_PER_MSEC);
 	/* The frozen client still holds its CLOSE_WAIT socket. */

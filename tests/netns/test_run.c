@@ -159,7 +159,7 @@ static void test_pass_with_reports(void **state)
 	assert_true(json_object_object_get_ex(cell, "fin_wait2", &fw2));
 	assert_int_equal((int)jnum(fw2, "count"), 2);
 	assert_int_equal((int)jnum(fw2, "forever"), 0);
-	/* KERNEL.md: an orphan's FIN_WAIT2 lasts F plus at most L(F) (32 ms at HZ=250, 64 ms
+	/* docs/KERNEL.md: an orphan's FIN_WAIT2 lasts F plus at most L(F) (32 ms at HZ=250, 64 ms
 	 * at HZ=1000), measured with 1 ms sampling: well inside [1.0, 1.1] s. */
 	printf("measured FIN_WAIT2 (fin_timeout 1s): min %.4f p50 %.4f max %.4f s\n",
 	       jnum(fw2, "min"), jnum(fw2, "p50"), jnum(fw2, "max"));

@@ -4,16 +4,16 @@
  *
  * Layout: the process unshares a first namespace (lab root) and sets
  * tcp_child_ehash_entries there, then unshares again into the test namespace, which so
- * gets its own small established-hash table (KERNEL.md: otherwise it shares the host's
+ * gets its own small established-hash table (docs/KERNEL.md: otherwise it shares the host's
  * 262 144 buckets and one dump costs ~1 ms, as long as the 1 ms period itself). Nothing is
  * written on the host; the last test checks that the host's tcp_fin_timeout did not move.
  *
- * Model checked (KERNEL.md): an orphan FIN_WAIT2 minisocket lives F = tcp_fin_timeout plus
+ * Model checked (docs/KERNEL.md): an orphan FIN_WAIT2 minisocket lives F = tcp_fin_timeout plus
  * the timer wheel's lateness: T = F jiffies, level n = min{n : T < 63 * 8^n}, late by 1 ..
  * 8^n jiffies. HZ = 250: F = 1 s (250 jiffies) and F = 2 s (500 jiffies) are both level 1,
  * L = 8 jiffies = 32 ms. Because the wheel always rounds up by at least one jiffy
  * (calc_index()), the timer cannot fire before F after it was armed; the "up to one jiffy
- * short" of KERNEL.md can only come from a jiffies value that lags real time when the
+ * short" of docs/KERNEL.md can only come from a jiffies value that lags real time when the
  * timer is armed (a late tick), so the lower limit allowed is F - 1 jiffy. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -163,7 +163,7 @@ static struct sampler *start_server_sampler(uint16_t port)
 	return s;
 }
 
-/* Worst lateness of a kernel timer of t_ns, in ns. KERNEL.md: "1 .. 8^n jiffies, plus
+/* Worst lateness of a kernel timer of t_ns, in ns. docs/KERNEL.md: "1 .. 8^n jiffies, plus
  * softirq latency". The wheel's part and the latency allowance are the project's model's
  * (model_timer_late(), model_env_default()), so this test checks the same bound that
  * `finwait run` judges with. Under load (ctest -j2) a 1 s timer was seen 35 ms late. */

@@ -61,7 +61,7 @@ static void test_product_order_names(void **state)
 		assert_string_equal(scen_kvlist_get(&cells[i]->sysctl, "net.ipv4.tcp_fin_timeout"),
 				    fin);
 		assert_int_equal(cells[i]->client.fault,
-				 i % 2 ? SCEN_FAULT_VANISH : SCEN_FAULT_FREEZE);
+				 i % 2 ? FW_FAULT_VANISH : FW_FAULT_FREEZE);
 		assert_int_equal(cells[i]->params.n, 2);
 		assert_string_equal(cells[i]->params.v[0].key, "sysctl.net.ipv4.tcp_fin_timeout");
 		assert_string_equal(cells[i]->params.v[0].value, fin);
@@ -118,8 +118,8 @@ static void test_cli_matrix_and_set(void **state)
 	/* --matrix errors name --matrix. */
 	assert_int_equal(scenario_add_axis(sc, "server.close", "close, slam", NULL, &err), -EINVAL);
 	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
-			    "--matrix: bad value 'slam' for close (close | shutdown | linger0 | "
-			    "linger:DUR | none)");
+			    "--matrix: bad close 'slam' (close | shutdown | linger0 | linger:DUR (whole "
+			    "seconds, 0s..65535s) | none)");
 	assert_int_equal(sc->n_axes, 3);
 	/* --set pins a value: the axis of that key goes away. */
 	assert_int_equal(scenario_set(sc, "sysctl.net.ipv4.tcp_fin_timeout", "7", "--set", &err), 0);
@@ -150,7 +150,7 @@ static void test_short_name_clash(void **state)
 			    "c[server.mode=http,client.mode=http,"
 			    "sysctl.net.ipv4.tcp_fin_timeout=3,"
 			    "client.sysctl.net.ipv4.tcp_fin_timeout=5]");
-	assert_int_equal(cells[1]->server.mode, SCEN_MODE_HTTP);
+	assert_int_equal(cells[1]->server.mode, FW_MODE_HTTP);
 	assert_string_equal(scen_kvlist_get(&cells[1]->client_sysctl, "net.ipv4.tcp_fin_timeout"),
 			    "5");
 	scenario_free_cells(cells, n);
@@ -171,9 +171,13 @@ static void test_cell_limit(void **state)
 	size_t n = 7;
 	(void)state;
 
-	assert_int_equal(scenario_load_string("big", text, NULL, &sc, &err), -E2BIG);
-	assert_null(sc);
+	/* Loading counts the cells without making them; expanding refuses. */
+	sc = load_ok(text);
+	assert_int_equal(scenario_cell_count(sc), 4608);
+	assert_int_equal(scenario_expand(sc, &cells, &n, &err), -E2BIG);
 	assert_string_equal(err.msg, "the matrix has 4608 cells (8 x 8 x 8 x 9), more than 4096");
+	assert_null(cells);
+	scenario_free(sc);
 	/* 8 x 8 x 8 x 8 = 4096 is allowed. */
 	sc = load_ok("[scenario]\nname = big\n[matrix]\n"
 		     "connections = 1,2,3,4,5,6,7,8\n"
@@ -192,23 +196,27 @@ static void test_cell_validation(void **state)
 {
 	/* Only the cell with program = command and no command breaks a rule: the error names
 	 * the axis's line and the cell. */
-	struct scenario *sc = NULL;
+	struct scenario *sc = NULL, **cells = NULL;
+	size_t n = 0;
 	struct fw_err err = { 0 };
 	char buf[400];
 	(void)state;
 
-	assert_int_equal(scenario_load_string("v", "[scenario]\nname = v\n[matrix]\n"
-				"server.program = builtin, command\n", NULL, &sc, &err), -EINVAL);
+	sc = load_ok("[scenario]\nname = v\n[matrix]\nserver.program = builtin, command\n");
+	assert_int_equal(scenario_expand(sc, &cells, &n, &err), -EINVAL);
+	assert_null(cells);
 	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
-			    "<builtin:v>:4: program = command needs a command in [server] "
+			    "<builtin:m>:4: program = command needs a command in [server] "
 			    "(in cell v[program=command])");
-	/* scenario_validate judges the cells, not the values the axes replace: here the
-	 * file's interval is too long for the file's limit, but every cell's limit fits. */
+	scenario_free(sc);
+	/* The cells are judged, not the values the axes replace: here the file's interval
+	 * is too long for the file's limit, but every cell's limit fits. */
 	sc = load_ok("[scenario]\nname = w\nlimit = 1s\ninterval = 2s\n[matrix]\n"
 		     "limit = 3s, 4s\n");
-	assert_int_equal(scenario_validate(sc, &err), 0);
+	assert_int_equal(scenario_expand(sc, &cells, &n, &err), 0);
+	scenario_free_cells(cells, n);
 	assert_int_equal(scenario_add_axis(sc, "limit", "3s, 1s", NULL, &err), 0);
-	assert_int_equal(scenario_validate(sc, &err), -EINVAL);
+	assert_int_equal(scenario_expand(sc, &cells, &n, &err), -EINVAL);
 	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
 			    "<builtin:m>:4: interval must be shorter than limit (in cell w[limit=1s])");
 	scenario_free(sc);

@@ -1,5 +1,5 @@
-/* Unit tests for model.c: the timer wheel's lateness (KERNEL.md's table), every row of
- * KERNEL.md with its measured figures as sanity checks, the [expect] forms and the
+/* Unit tests for model.c: the timer wheel's lateness (docs/KERNEL.md's table), every row of
+ * docs/KERNEL.md with its measured figures as sanity checks, the [expect] forms and the
  * pass/fail comparison. HZ = 250 (this machine), RTO 200 ms, latency 10 ms unless said. */
 #include <errno.h>
 #include <setjmp.h>
@@ -71,7 +71,7 @@ static void test_timer_late_table(void **state)
 {
 	static const struct {
 		int64_t t, hz1000, hz250;
-	} rows[] = {	/* KERNEL.md, "Timer precision" */
+	} rows[] = {	/* docs/KERNEL.md, "Timer precision" */
 		{ 1 * S, 64 * MS, 32 * MS },
 		{ 5 * S, 512 * MS, 256 * MS },
 		{ 30 * S, 512 * MS, 2048 * MS },
@@ -114,7 +114,7 @@ static void test_orphan_rows(void **state)
 	struct model_env e = env250;
 	(void)state;
 
-	/* F = 2 s: minisocket; measured 2.02-2.06 s in KERNEL.md, within [2.0, 2.06]. */
+	/* F = 2 s: minisocket; measured 2.02-2.06 s in docs/KERNEL.md, within [2.0, 2.06]. */
 	p = predict("[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n");
 	assert_range(&p, 1996 * MS, 2042 * MS);
 	assert_true(p.min_ns <= 2000 * MS && p.max_ns <= 2060 * MS);

@@ -206,7 +206,7 @@ static void test_json(void **state)
 	(void)state;
 
 	check_writer(report_write_json, "report.json");
-	/* It also parses, with the keys of DESIGN.md. */
+	/* It also parses, with the keys of docs/DESIGN.md. */
 	assert_int_equal(report_write_json(&rep, f), 0);
 	fclose(f);
 	root = json_tokener_parse(out);

@@ -10,14 +10,14 @@
 
 #include "endpoint_opts.h"
 
-static int reqs_whole(enum ep_mode m, const char *s)
+static int reqs_whole(enum fw_mode m, const char *s)
 {
 	struct ep_req_scan r = { 0 };
 
 	return ep_req_scan(&r, m, s, strlen(s));
 }
 
-static int reqs_bytewise(enum ep_mode m, const char *s)
+static int reqs_bytewise(enum fw_mode m, const char *s)
 {
 	struct ep_req_scan r = { 0 };
 	int n = 0;
@@ -30,20 +30,20 @@ static int reqs_bytewise(enum ep_mode m, const char *s)
 static void test_requests(void **state)
 {
 	static const struct {
-		enum ep_mode mode;
+		enum fw_mode mode;
 		const char *in;
 		int want;
 	} cases[] = {
-		{ EP_MODE_RAW, "hello\n", 1 },
-		{ EP_MODE_RAW, "hello", 0 },
-		{ EP_MODE_RAW, "a\nb\nc", 2 },
-		{ EP_MODE_HTTP, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 },
-		{ EP_MODE_HTTP, "GET / HTTP/1.1\r\nHost: x\r\n", 0 },
-		{ EP_MODE_HTTP, "GET / HTTP/1.1\nHost: x\n\n", 1 },
+		{ FW_MODE_RAW, "hello\n", 1 },
+		{ FW_MODE_RAW, "hello", 0 },
+		{ FW_MODE_RAW, "a\nb\nc", 2 },
+		{ FW_MODE_HTTP, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 },
+		{ FW_MODE_HTTP, "GET / HTTP/1.1\r\nHost: x\r\n", 0 },
+		{ FW_MODE_HTTP, "GET / HTTP/1.1\nHost: x\n\n", 1 },
 		/* Pipelined: two requests in one read. */
-		{ EP_MODE_HTTP, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nA: b\r\n\r\n", 2 },
+		{ FW_MODE_HTTP, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\nA: b\r\n\r\n", 2 },
 		/* A "\r\n" inside a line does not end anything. */
-		{ EP_MODE_HTTP, "GET / HTTP/1.1\r\nX: \r\ny\r\n", 0 },
+		{ FW_MODE_HTTP, "GET / HTTP/1.1\r\nX: \r\ny\r\n", 0 },
 	};
 	(void)state;
 
@@ -55,7 +55,7 @@ static void test_requests(void **state)
 
 /* Returns the offset just after which the scanner says the response is complete when
  * fed byte by byte, or -1. */
-static long resp_end_bytewise(enum ep_mode m, const char *s)
+static long resp_end_bytewise(enum fw_mode m, const char *s)
 {
 	struct ep_resp_scan r;
 
@@ -66,7 +66,7 @@ static long resp_end_bytewise(enum ep_mode m, const char *s)
 	return -1;
 }
 
-static bool resp_whole(enum ep_mode m, const char *s)
+static bool resp_whole(enum fw_mode m, const char *s)
 {
 	struct ep_resp_scan r;
 
@@ -85,21 +85,21 @@ static void test_http_responses(void **state)
 	const char *lookalike = "HTTP/1.1 200 OK\r\nX-Content-Length: 99\r\nContent-Length: 2\r\n\r\nhi";
 	(void)state;
 
-	assert_int_equal(resp_end_bytewise(EP_MODE_HTTP, ours), (long)strlen(ours));
-	assert_true(resp_whole(EP_MODE_HTTP, ours));
-	assert_int_equal(resp_end_bytewise(EP_MODE_HTTP, nginx), (long)strlen(nginx));
-	assert_int_equal(resp_end_bytewise(EP_MODE_HTTP, empty), (long)strlen(empty));
+	assert_int_equal(resp_end_bytewise(FW_MODE_HTTP, ours), (long)strlen(ours));
+	assert_true(resp_whole(FW_MODE_HTTP, ours));
+	assert_int_equal(resp_end_bytewise(FW_MODE_HTTP, nginx), (long)strlen(nginx));
+	assert_int_equal(resp_end_bytewise(FW_MODE_HTTP, empty), (long)strlen(empty));
 	/* Without Content-Length the headers are the response. */
-	assert_int_equal(resp_end_bytewise(EP_MODE_HTTP, nolen), (long)(strstr(nolen, "\r\n\r\n") - nolen) + 4);
-	assert_int_equal(resp_end_bytewise(EP_MODE_HTTP, lookalike), (long)strlen(lookalike));
+	assert_int_equal(resp_end_bytewise(FW_MODE_HTTP, nolen), (long)(strstr(nolen, "\r\n\r\n") - nolen) + 4);
+	assert_int_equal(resp_end_bytewise(FW_MODE_HTTP, lookalike), (long)strlen(lookalike));
 
 	/* Incomplete: headers only, or a short body. */
 	struct ep_resp_scan r;
 	ep_resp_scan_init(&r);
-	assert_false(ep_resp_scan(&r, EP_MODE_HTTP, ours, strlen(ours) - 1));
-	assert_true(ep_resp_scan(&r, EP_MODE_HTTP, "\n", 1));
+	assert_false(ep_resp_scan(&r, FW_MODE_HTTP, ours, strlen(ours) - 1));
+	assert_true(ep_resp_scan(&r, FW_MODE_HTTP, "\n", 1));
 	/* Once complete it stays complete. */
-	assert_true(ep_resp_scan(&r, EP_MODE_HTTP, "junk", 4));
+	assert_true(ep_resp_scan(&r, FW_MODE_HTTP, "junk", 4));
 }
 
 static void test_raw_responses(void **state)
@@ -107,11 +107,11 @@ static void test_raw_responses(void **state)
 	struct ep_resp_scan r;
 	(void)state;
 
-	assert_int_equal(resp_end_bytewise(EP_MODE_RAW, "ok\n"), 3);
-	assert_int_equal(resp_end_bytewise(EP_MODE_RAW, "ok"), -1);
+	assert_int_equal(resp_end_bytewise(FW_MODE_RAW, "ok\n"), 3);
+	assert_int_equal(resp_end_bytewise(FW_MODE_RAW, "ok"), -1);
 	ep_resp_scan_init(&r);
-	assert_false(ep_resp_scan(&r, EP_MODE_RAW, "o", 1));
-	assert_true(ep_resp_scan(&r, EP_MODE_RAW, "k\nmore", 6));
+	assert_false(ep_resp_scan(&r, FW_MODE_RAW, "o", 1));
+	assert_true(ep_resp_scan(&r, FW_MODE_RAW, "k\nmore", 6));
 }
 
 int main(void)

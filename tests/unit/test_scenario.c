@@ -77,25 +77,25 @@ static void test_design_example(void **state)
 	assert_int_equal(sc->connections, 3);
 	assert_int_equal(sc->limit_ns, 30 * NSEC_PER_SEC);
 	assert_int_equal(sc->interval_ns, 2 * NSEC_PER_MSEC);
-	assert_int_equal(sc->family, SCEN_IPV6);
-	assert_int_equal(sc->server.program, SCEN_PROG_BUILTIN);
+	assert_int_equal(sc->family, FW_IPV6);
+	assert_int_equal(sc->server.program, FW_PROG_BUILTIN);
 	assert_null(sc->server.command);
-	assert_int_equal(sc->server.mode, SCEN_MODE_HTTP);
+	assert_int_equal(sc->server.mode, FW_MODE_HTTP);
 	assert_int_equal(sc->server.port, 8080);
-	assert_int_equal(sc->server.close, SCEN_CLOSE_LINGER);
-	assert_int_equal(sc->server.linger_s, 3);
+	assert_int_equal(sc->server.close.kind, FW_CLOSE_LINGER);
+	assert_int_equal(sc->server.close.linger_s, 3);
 	assert_int_equal(sc->server.close_after_ns, 250 * NSEC_PER_MSEC);
 	assert_true(sc->server.keepalive);
 	assert_int_equal(sc->server.keepidle_s, 2);
 	assert_int_equal(sc->server.keepintvl_s, 1);
 	assert_int_equal(sc->server.keepcnt, 4);
 	assert_int_equal(sc->server.linger2_s, -1);
-	assert_int_equal(sc->server.user_timeout_ns, 1500 * NSEC_PER_MSEC);
-	assert_int_equal(sc->server.has, HAS_PORT | HAS_KEEPIDLE | HAS_KEEPINTVL | HAS_KEEPCNT |
-				       HAS_LINGER2 | HAS_USER_TIMEOUT);
-	assert_int_equal(sc->client.fault, SCEN_FAULT_VANISH);
-	assert_int_equal(sc->client.at, SCEN_AT_AFTER_RESPONSE);
-	assert_int_equal(sc->client.mode, SCEN_MODE_HTTP);
+	assert_int_equal(sc->server.user_timeout_ms, 1500);
+	assert_int_equal(sc->server.has, FW_HAS_PORT | FW_HAS_KEEPALIVE | FW_HAS_KEEPIDLE | FW_HAS_KEEPINTVL | FW_HAS_KEEPCNT |
+				       FW_HAS_LINGER2 | FW_HAS_USER_TIMEOUT);
+	assert_int_equal(sc->client.fault, FW_FAULT_VANISH);
+	assert_int_equal(sc->client.at, FW_AT_RESPONSE);
+	assert_int_equal(sc->client.mode, FW_MODE_HTTP);
 	assert_int_equal(sc->sysctl.n, 2);
 	assert_string_equal(sc->sysctl.v[0].key, "net.ipv4.tcp_fin_timeout");
 	assert_string_equal(sc->sysctl.v[0].value, "2");
@@ -104,9 +104,9 @@ static void test_design_example(void **state)
 	assert_int_equal(sc->client_sysctl.n, 1);
 	assert_string_equal(scen_kvlist_get(&sc->client_sysctl, "net.ipv4.tcp_keepalive_time"),
 			    "5");
-	assert_int_equal(sc->expect, SCEN_EXPECT_RANGE);
-	assert_int_equal(sc->expect_min_ns, NSEC_PER_SEC);
-	assert_int_equal(sc->expect_max_ns, 3 * NSEC_PER_SEC);
+	assert_int_equal(sc->expect.kind, FW_EXPECT_RANGE);
+	assert_int_equal(sc->expect.min_ns, NSEC_PER_SEC);
+	assert_int_equal(sc->expect.max_ns, 3 * NSEC_PER_SEC);
 	assert_int_equal(sc->n_axes, 0);
 	scenario_free(sc);
 }
@@ -119,13 +119,14 @@ static void test_defaults(void **state)
 	assert_int_equal(sc->connections, 1);
 	assert_int_equal(sc->limit_ns, 30 * NSEC_PER_SEC);
 	assert_int_equal(sc->interval_ns, NSEC_PER_MSEC);
-	assert_int_equal(sc->family, SCEN_IPV4);
-	assert_int_equal(sc->server.close, SCEN_CLOSE_CLOSE);
+	assert_int_equal(sc->family, FW_IPV4);
+	assert_int_equal(sc->server.close.kind, FW_CLOSE_CLOSE);
 	assert_false(sc->server.keepalive);
-	assert_int_equal(sc->server.has, 0);
-	assert_int_equal(sc->client.fault, SCEN_FAULT_FREEZE);
-	assert_int_equal(sc->client.at, SCEN_AT_AFTER_FIN);
-	assert_int_equal(sc->expect, SCEN_EXPECT_MODEL);
+	/* keepalive = off is a value (the server is told so); every socket option unset. */
+	assert_int_equal(sc->server.has, FW_HAS_KEEPALIVE);
+	assert_int_equal(sc->client.fault, FW_FAULT_FREEZE);
+	assert_int_equal(sc->client.at, FW_AT_FIN);
+	assert_int_equal(sc->expect.kind, FW_EXPECT_MODEL);
 	assert_int_equal(sc->sysctl.n, 0);
 	assert_string_equal(sc->description, "");
 	scenario_free(sc);
@@ -139,22 +140,22 @@ static void test_values(void **state)
 	/* Empty optional values are "unset"; linger:0 is linger0; expect forms. */
 	sc = load_ok("[scenario]\nname = x\n[server]\nport =\nkeepidle =\nlinger2 = 0\n"
 		     "close = linger:0\nkeepalive = yes\n[expect]\nfin_wait2 = 5s\n");
-	assert_int_equal(sc->server.has, HAS_LINGER2);
+	assert_int_equal(sc->server.has, FW_HAS_LINGER2 | FW_HAS_KEEPALIVE);
 	assert_int_equal(sc->server.linger2_s, 0);
-	assert_int_equal(sc->server.close, SCEN_CLOSE_LINGER0);
+	assert_int_equal(sc->server.close.kind, FW_CLOSE_LINGER0);
 	assert_true(sc->server.keepalive);
-	assert_int_equal(sc->expect, SCEN_EXPECT_RANGE);
-	assert_int_equal(sc->expect_min_ns, 0);
-	assert_int_equal(sc->expect_max_ns, 5 * NSEC_PER_SEC);
+	assert_int_equal(sc->expect.kind, FW_EXPECT_RANGE);
+	assert_int_equal(sc->expect.min_ns, 0);
+	assert_int_equal(sc->expect.max_ns, 5 * NSEC_PER_SEC);
 	scenario_free(sc);
 	sc = load_ok("[scenario]\nname = x\n[expect]\nfin_wait2 = forever\n");
-	assert_int_equal(sc->expect, SCEN_EXPECT_FOREVER);
+	assert_int_equal(sc->expect.kind, FW_EXPECT_FOREVER);
 	scenario_free(sc);
 	sc = load_ok("[scenario]\nname = x\n[expect]\nfin_wait2 = none\n[server]\n"
 		     "close = shutdown\nprogram = command\ncommand = nginx -c {dir}/n.conf\n"
 		     "config = n.conf.in\n");
-	assert_int_equal(sc->expect, SCEN_EXPECT_NONE);
-	assert_int_equal(sc->server.close, SCEN_CLOSE_SHUTDOWN);
+	assert_int_equal(sc->expect.kind, FW_EXPECT_NONE);
+	assert_int_equal(sc->server.close.kind, FW_CLOSE_SHUTDOWN);
 	assert_string_equal(sc->server.command, "nginx -c {dir}/n.conf");
 	assert_string_equal(sc->server.config, "n.conf.in");
 	scenario_free(sc);
@@ -175,33 +176,33 @@ static const struct {
 	  "unknown key 'closes' in [server]" },
 	{ "[scenario]\nname = x\n\n[serverr]\nclose = close\n", 4, "unknown section [serverr]" },
 	{ "[scenario]\nname = x\n[empty]\n", 3, "unknown section [empty]" },
-	{ "[scenario]\nname = x\nlimit = 5x\n", 3, "bad duration '5x' for limit" },
-	{ "[scenario]\nname = x\nlimit = 0s\n", 3, "bad duration '0s' for limit" },
-	{ "[scenario]\nname = x\ninterval = -1ms\n", 3, "bad duration '-1ms' for interval" },
+	{ "[scenario]\nname = x\nlimit = 5x\n", 3, "bad limit '5x'" },
+	{ "[scenario]\nname = x\nlimit = 0s\n", 3, "bad limit '0s'" },
+	{ "[scenario]\nname = x\ninterval = -1ms\n", 3, "bad interval '-1ms'" },
 	{ "[scenario]\nname = x\nconnections = 0\n", 3, "bad connections '0'" },
 	{ "[scenario]\nname = x\nconnections = 100001\n", 3, "bad connections '100001'" },
 	{ "[scenario]\nname = x\nconnections = 2.5\n", 3, "bad connections '2.5'" },
-	{ "[scenario]\nname = x\nfamily = ipv5\n", 3, "bad value 'ipv5' for family (ipv4 | ipv6)" },
+	{ "[scenario]\nname = x\nfamily = ipv5\n", 3, "bad family 'ipv5' (ipv4 | ipv6)" },
 	{ "[scenario]\nname = x y\n", 2, "bad name 'x y'" },
 	{ "[scenario]\nname = x\nname = y\n", 3, "duplicate key 'name' in [scenario] (first at line 2)" },
 	{ "[scenario]\nname = x\nkeepalive = on\n", 3, "unknown key 'keepalive' in [scenario]" },
-	{ "[scenario]\nname = x\n[server]\nclose = lingerx\n", 4, "bad value 'lingerx' for close" },
-	{ "[scenario]\nname = x\n[server]\nclose = linger\n", 4, "bad value 'linger' for close" },
-	{ "[scenario]\nname = x\n[server]\nclose = linger:1500ms\n", 4, "bad linger time" },
-	{ "[scenario]\nname = x\n[server]\nprogram = inetd\n", 4, "bad value 'inetd' for program" },
-	{ "[scenario]\nname = x\n[server]\nmode = ftp\n", 4, "bad value 'ftp' for mode (raw | http)" },
+	{ "[scenario]\nname = x\n[server]\nclose = lingerx\n", 4, "bad close 'lingerx'" },
+	{ "[scenario]\nname = x\n[server]\nclose = linger\n", 4, "bad close 'linger'" },
+	{ "[scenario]\nname = x\n[server]\nclose = linger:1500ms\n", 4, "bad close 'linger:1500ms'" },
+	{ "[scenario]\nname = x\n[server]\nprogram = inetd\n", 4, "bad program 'inetd'" },
+	{ "[scenario]\nname = x\n[server]\nmode = ftp\n", 4, "bad mode 'ftp' (raw | http)" },
 	{ "[scenario]\nname = x\n[server]\nport = 70000\n", 4, "bad port '70000'" },
-	{ "[scenario]\nname = x\n[server]\nkeepalive = maybe\n", 4, "bad value 'maybe' for keepalive" },
+	{ "[scenario]\nname = x\n[server]\nkeepalive = maybe\n", 4, "bad keepalive 'maybe'" },
 	{ "[scenario]\nname = x\n[server]\nkeepidle = 0s\n", 4, "bad keepidle '0s'" },
 	{ "[scenario]\nname = x\n[server]\nkeepintvl = 1500ms\n", 4, "bad keepintvl '1500ms'" },
 	{ "[scenario]\nname = x\n[server]\nkeepidle = 32768\n", 4, "bad keepidle '32768'" },
 	{ "[scenario]\nname = x\n[server]\nkeepcnt = 128\n", 4, "bad keepcnt '128'" },
 	{ "[scenario]\nname = x\n[server]\nlinger2 = -2\n", 4, "bad linger2 '-2'" },
 	{ "[scenario]\nname = x\n[server]\nuser_timeout = 1500us\n", 4, "bad user_timeout" },
-	{ "[scenario]\nname = x\n[server]\nclose_after = soon\n", 4, "bad duration 'soon' for close_after" },
+	{ "[scenario]\nname = x\n[server]\nclose_after = soon\n", 4, "bad close_after 'soon'" },
 	{ "[scenario]\nname = x\n[client]\nfault = explode\n", 4,
-	  "bad value 'explode' for fault (none | crash | freeze | hang | vanish | reboot)" },
-	{ "[scenario]\nname = x\n[client]\nat = before-fin\n", 4, "bad value 'before-fin' for at" },
+	  "bad fault 'explode' (none | crash | freeze | hang | vanish | reboot)" },
+	{ "[scenario]\nname = x\n[client]\nat = before-fin\n", 4, "bad at 'before-fin'" },
 	{ "[scenario]\nname = x\n[client]\nclose = close\n", 4, "unknown key 'close' in [client]" },
 	{ "[scenario]\nname = x\n[sysctl]\nkernel.pid_max = 5\n", 4, "bad sysctl name 'kernel.pid_max'" },
 	{ "[scenario]\nname = x\n[sysctl]\nnet..ipv4 = 5\n", 4, "bad sysctl name 'net..ipv4'" },
@@ -211,8 +212,8 @@ static const struct {
 	  "bad value '256' for net.ipv4.tcp_keepalive_probes" },
 	{ "[scenario]\nname = x\n[sysctl]\nnet.core.somaxconn =\n", 4, "empty value for sysctl" },
 	{ "[scenario]\nname = x\n[sysctl]\nnet.a = 1\nnet.a = 2\n", 5, "duplicate sysctl 'net.a' (first at line 4)" },
-	{ "[scenario]\nname = x\n[expect]\nfin_wait2 = 3s..1s\n", 4, "bad value '3s..1s' for fin_wait2" },
-	{ "[scenario]\nname = x\n[expect]\nfin_wait2 = sometimes\n", 4, "bad value 'sometimes'" },
+	{ "[scenario]\nname = x\n[expect]\nfin_wait2 = 3s..1s\n", 4, "bad fin_wait2 '3s..1s'" },
+	{ "[scenario]\nname = x\n[expect]\nfin_wait2 = sometimes\n", 4, "bad fin_wait2 'sometimes'" },
 	{ "[scenario]\nname = x\n[expect]\nfin_wait1 = none\n", 4, "unknown key 'fin_wait1' in [expect]" },
 	{ "limit = 5s\n[scenario]\nname = x\n", 1, "key 'limit' outside a section" },
 	{ "[scenario]\nname = x\nlimit\n", 3, "syntax error" },
@@ -222,7 +223,7 @@ static const struct {
 	{ "[scenario]\nname = x\n[matrix]\nclient.fault = freeze,,crash\n", 4, "empty value in the list" },
 	{ "[scenario]\nname = x\n[matrix]\nclient.fault = freeze, crash,\n", 4, "empty value in the list" },
 	{ "[scenario]\nname = x\n[matrix]\nclient.fault = freeze, freeze\n", 4, "value 'freeze' repeated" },
-	{ "[scenario]\nname = x\n[matrix]\nclient.fault = freeze, explode\n", 4, "bad value 'explode' for fault" },
+	{ "[scenario]\nname = x\n[matrix]\nclient.fault = freeze, explode\n", 4, "bad fault 'explode'" },
 	{ "[scenario]\nname = x\n[matrix]\nscenario.name = a, b\n", 4, "'scenario.name' cannot be a matrix axis" },
 	{ "[scenario]\nname = x\n[matrix]\nlimit = 1s, 2s\nscenario.limit = 3s\n", 5,
 	  "duplicate matrix axis 'scenario.limit' (first at line 4)" },
@@ -246,6 +247,17 @@ static void test_errors(void **state)
 		struct scenario *sc = (struct scenario *)1;
 		struct fw_err err = { 0 };
 		int r = scenario_load_string("t", bad[i].text, NULL, &sc, &err);
+
+		/* A matrix's cells are checked when they are made. */
+		if (!r) {
+			struct scenario **cells = NULL;
+			size_t n = 0;
+
+			r = scenario_expand(sc, &cells, &n, &err);
+			scenario_free_cells(cells, n);
+			scenario_free(sc);
+			sc = NULL;
+		}
 
 		if (r != -EINVAL || sc || err.line != bad[i].line || strcmp(err.file, "<builtin:t>") ||
 		    !strstr(err.msg, bad[i].msg))
@@ -317,7 +329,7 @@ static void test_set(void **state)
 	assert_int_equal(scenario_set(sc, "scenario.connections", "7", "--set", &err), 0);
 	assert_int_equal(sc->connections, 7);
 	assert_int_equal(scenario_set(sc, "server.close", " shutdown ", "--set", &err), 0);
-	assert_int_equal(sc->server.close, SCEN_CLOSE_SHUTDOWN);
+	assert_int_equal(sc->server.close.kind, FW_CLOSE_SHUTDOWN);
 	/* A sysctl already in the file is replaced in place; a new one is appended. */
 	assert_int_equal(scenario_set(sc, "sysctl.net.ipv4.tcp_fin_timeout", "5", NULL, &err), 0);
 	assert_int_equal(scenario_set(sc, "client.sysctl.net.ipv4.tcp_fin_timeout", "9", NULL,
@@ -333,7 +345,7 @@ static void test_set(void **state)
 	assert_string_equal(err.msg, "unknown key 'bogus'");
 	assert_int_equal(scenario_set(sc, "limit", "soon", "--set", &err), -EINVAL);
 	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
-			    "--set: bad duration 'soon' for limit (e.g. 500ms, 2s, 1m; more than 0)");
+			    "--set: bad limit 'soon' (a duration such as 500ms, 2s, 1m; more than 0)");
 	assert_int_equal(sc->limit_ns, 10 * NSEC_PER_SEC);
 	/* Cross-key rules see --set values and name --set as the place. */
 	assert_int_equal(scenario_set(sc, "server.program", "command", "--set", &err), 0);
@@ -404,7 +416,7 @@ static void test_builtin(void **state)
 	assert_int_equal(scenario_expand(list[1], &cells, &nc, &err), 0);
 	assert_int_equal(nc, 2);
 	assert_string_equal(cells[0]->name, "shutdown-keepalive[fault=vanish]");
-	assert_int_equal(cells[0]->server.close, SCEN_CLOSE_SHUTDOWN);
+	assert_int_equal(cells[0]->server.close.kind, FW_CLOSE_SHUTDOWN);
 	assert_true(cells[0]->server.keepalive);
 	/* Each cell is over well before a minute, so the whole default run is too. */
 	for (size_t i = 0; i < n; i++)
