@@ -423,54 +423,66 @@ static int run(struct client *cl)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line and the limits it implies. Returns -1 to go on, else the exit code. */
+static int prepare(struct client *cl, int argc, char **argv)
 {
-	struct client cl = { .ep = -1, .tfd = -1 };
 	struct fw_err err;
-	char msg[320];
 	struct status_line l;
-	int ret, code = FW_EXIT_INTERNAL;
+	char msg[320];
+	int ret;
 
-	if (client_opts_parse(argc, argv, &cl.o, &err) < 0) {
+	if (client_opts_parse(argc, argv, &cl->o, &err) < 0) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		return FW_EXIT_USAGE;
 	}
-	if (cl.o.help) {
+	if (cl->o.help) {
 		client_usage(stdout);
 		return FW_EXIT_OK;
 	}
-	if (cl.o.version) {
+	if (cl->o.version) {
 		printf(PROG " %s\n", FINWAIT_VERSION);
 		return FW_EXIT_OK;
 	}
-	if (cl.o.status_fd >= 0 && fcntl(cl.o.status_fd, F_GETFD) < 0) {
-		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", cl.o.status_fd);
+	if (cl->o.status_fd >= 0 && fcntl(cl->o.status_fd, F_GETFD) < 0) {
+		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", cl->o.status_fd);
 		return FW_EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	cl.detail = cl.o.connections <= cl.o.detail_max;
+	cl->detail = cl->o.connections <= cl->o.detail_max;
 
-	rlim_t want = (rlim_t)cl.o.connections + FD_RESERVE;
+	rlim_t want = (rlim_t)cl->o.connections + FD_RESERVE;
 	rlim_t have = nofile_raise(want);
 	if (have < want) {
 		status_begin(&l, STATUS_LIMIT, mono_ns());
 		status_add_long(&l, "nofile", (long long)have);
 		status_add_long(&l, "wanted", (long long)want);
-		status_write(cl.o.status_fd, &l);
+		status_write(cl->o.status_fd, &l);
 		fprintf(stderr,
 			PROG ": %ld connections need %llu descriptors but RLIMIT_NOFILE is %llu "
 			     "and cannot be raised without CAP_SYS_RESOURCE: run several clients "
 			     "of at most %llu connections each\n",
-			cl.o.connections, (unsigned long long)want, (unsigned long long)have,
+			cl->o.connections, (unsigned long long)want, (unsigned long long)have,
 			(unsigned long long)(have - FD_RESERVE));
 		return FW_EXIT_USAGE;
 	}
-	ret = ensure_ports(&cl.o, msg, sizeof(msg));
+	ret = ensure_ports(&cl->o, msg, sizeof(msg));
 	if (ret < 0) {
-		emit_error(&cl, -1, "ports", -ret, msg);
+		emit_error(cl, -1, "ports", -ret, msg);
 		fprintf(stderr, PROG ": %s\n", msg);
 		return FW_EXIT_USAGE;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct client cl = { .ep = -1, .tfd = -1 };
+	char msg[320];
+	struct status_line l;
+	int ret, code = FW_EXIT_INTERNAL;
+
+	if ((ret = prepare(&cl, argc, argv)) >= 0)
+		return ret;
 	cl.c = calloc((size_t)cl.o.connections, sizeof(*cl.c));
 	cl.ep = epoll_create1(EPOLL_CLOEXEC);
 	cl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);

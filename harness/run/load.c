@@ -22,8 +22,6 @@
 #define FINWAIT_SCENARIO_DIR "tests/scenarios"
 #endif
 
-/* The sampler's shortest period (sampler_start()). */
-#define MIN_INTERVAL_NS (100 * NSEC_PER_USEC)
 /* One client address has this many ephemeral ports towards one server port. */
 #define MAX_CELL_CONNECTIONS 64512
 
@@ -217,9 +215,6 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 	char a[32], b[32], **argv = NULL;
 	int ret;
 
-	if (sc->interval_ns < MIN_INTERVAL_NS)
-		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: interval must be at least "
-				  "100us", sc->name);
 	if (sc->connections > MAX_CELL_CONNECTIONS)
 		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: at most %d connections a cell "
 				  "(the source ports of the client's one address)", sc->name,
