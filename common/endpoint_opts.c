@@ -413,35 +413,42 @@ static void usage_keys(FILE *f, enum fw_scope scope)
 	}
 }
 
+/* A --help text: the intro, the endpoint's own options, the schema's options of scope,
+ * --help and --version, then the outro. */
+static void usage(FILE *f, const char *intro, const struct own_opt *own, size_t n_own,
+		  enum fw_scope scope, const char *outro)
+{
+	fputs(intro, f);
+	for (size_t i = 0; i < n_own; i++)
+		usage_line(f, own[i].o.name, own[i].arg, own[i].help);
+	usage_keys(f, scope);
+	fputs("  --help, --version\n\n", f);
+	fputs(outro, f);
+}
+
 void server_usage(FILE *f)
 {
-	fputs("Usage: finwait-server [OPTIONS]\n"
+	usage(f, "Usage: finwait-server [OPTIONS]\n"
 	      "A TCP server whose close is under control: it answers each request, then closes\n"
 	      "in the chosen style after an optional delay, with the given per-socket options,\n"
-	      "and reports every step as a line on a status pipe.\n\n", f);
-	for (size_t i = 0; i < ARRAY_SIZE(server_own); i++)
-		usage_line(f, server_own[i].o.name, server_own[i].arg, server_own[i].help);
-	usage_keys(f, FW_SCOPE_SERVER);
-	fputs("  --help, --version\n\n"
+	      "and reports every step as a line on a status pipe.\n\n",
+	      server_own, ARRAY_SIZE(server_own), FW_SCOPE_SERVER,
 	      "The options shared with scenarios take the same values as the scenario keys of the\n"
 	      "same name (`finwait keys`). A socket option is set only when given; its effective\n"
 	      "value (getsockopt) is reported on the first connection.\n"
 	      "Status lines: `EVENT t=MONOTONIC_NS key=value...`, events listening, limit,\n"
 	      "accepted, opts, response, close, peer-closed, peer-reset, error. The server runs\n"
 	      "until killed; SIGTERM/SIGINT end it with `exit code=0`.\n"
-	      "Exit codes: 0 ended by a signal, 2 bad usage, 3 could not listen.\n", f);
+	      "Exit codes: 0 ended by a signal, 2 bad usage, 3 could not listen.\n");
 }
 
 void client_usage(FILE *f)
 {
-	fputs("Usage: finwait-client --connect ADDR:PORT [OPTIONS]\n"
+	usage(f, "Usage: finwait-client --connect ADDR:PORT [OPTIONS]\n"
 	      "A TCP client with fault points: it opens connections, sends a request on each,\n"
 	      "reads the answer, and when every connection has reached the fault point it\n"
-	      "reports it and performs the fault.\n\n", f);
-	for (size_t i = 0; i < ARRAY_SIZE(client_own); i++)
-		usage_line(f, client_own[i].o.name, client_own[i].arg, client_own[i].help);
-	usage_keys(f, FW_SCOPE_CLIENT);
-	fputs("  --help, --version\n\n"
+	      "reports it and performs the fault.\n\n",
+	      client_own, ARRAY_SIZE(client_own), FW_SCOPE_CLIENT,
 	      "Faults: none closes normally at the point; crash is SIGKILL (receive queues are\n"
 	      "drained first, so the kernel closes with FIN, never RST); freeze is SIGSTOP\n"
 	      "(after SIGCONT it closes and exits); hang never closes; vanish, reboot and wait\n"
@@ -451,5 +458,5 @@ void client_usage(FILE *f)
 	      "connection reached the point or failed, written BEFORE the fault; then `fault\n"
 	      "action=...` and, for an ending fault, `exit code=`.\n"
 	      "Exit codes: 0 done, 1 no connection reached the point (or timeout), 2 bad usage,\n"
-	      "3 internal error.\n", f);
+	      "3 internal error.\n");
 }
