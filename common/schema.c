@@ -38,18 +38,18 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 		.lo = 100 * NSEC_PER_USEC, .hi = INT64_MAX, .dflt = "1ms", .matrix = true,
 		.help = "sampling period" },
 	[FW_K_FAMILY] = { "scenario", "family", FW_T_ENUM, SC(family),
-		.names = &fw_family_names, .dflt = "ipv4", .matrix = true,
+		.names = &fw_family_names, .dval = FW_IPV4, .matrix = true,
 		.help = "the lab's address family" },
 
 	[FW_K_PROGRAM] = { "server", "program", FW_T_ENUM, SRV(program),
-		.names = &fw_program_names, .dflt = "builtin", .matrix = true,
+		.names = &fw_program_names, .dval = FW_PROG_BUILTIN, .matrix = true,
 		.help = "which server runs: finwait-server (builtin) or server.command" },
 	[FW_K_COMMAND] = { "server", "command", FW_T_COMMAND, SRV(command), .matrix = true,
 		.help = "argv for program = command, with {addr} {port} {dir} filled in" },
 	[FW_K_CONFIG] = { "server", "config", FW_T_PATH, SRV(config), .matrix = true,
 		.help = "a template copied into {dir} with the same placeholders" },
 	[FW_K_SMODE] = { "server", "mode", FW_T_ENUM, SRV(mode), .names = &fw_mode_names,
-		.dflt = "raw", .matrix = true, .opt = "mode",
+		.dval = FW_MODE_RAW, .matrix = true, .opt = "mode",
 		.help = "the protocol: a line answered \"ok\" (raw), or HTTP/1.1 keep-alive" },
 	[FW_K_PORT] = { "server", "port", FW_T_INT, SRV(port), FW_HAS_PORT, .lo = 1,
 		.hi = 65535, .matrix = true,
@@ -91,14 +91,14 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 		.optname = SO_SNDBUF, .help = "SO_SNDBUF in bytes (the kernel doubles it)" },
 
 	[FW_K_FAULT] = { "client", "fault", FW_T_ENUM, CLI(fault), .names = &fw_fault_names,
-		.dflt = "freeze", .matrix = true, .opt = "fault",
+		.dval = FW_FAULT_FREEZE, .matrix = true, .opt = "fault",
 		.help = "what fails: crash, freeze, hang by the client itself; vanish, reboot by "
 			"finwait on the client's host; none closes normally" },
 	[FW_K_AT] = { "client", "at", FW_T_ENUM, CLI(at), .names = &fw_point_names,
-		.dflt = "after-fin", .matrix = true, .opt = "at",
+		.dval = FW_AT_FIN, .matrix = true, .opt = "at",
 		.help = "the point where the fault strikes" },
 	[FW_K_CMODE] = { "client", "mode", FW_T_ENUM, CLI(mode), .names = &fw_mode_names,
-		.dflt = "raw", .matrix = true, .opt = "mode",
+		.dval = FW_MODE_RAW, .matrix = true, .opt = "mode",
 		.help = "the client's protocol, as the server's" },
 
 	[FW_K_EXPECT_FW2] = { "expect", "fin_wait2", FW_T_EXPECT, SC(expect), .dflt = "model",
@@ -139,6 +139,13 @@ const struct fw_key *fw_key_by_opt(enum fw_scope scope, const char *opt)
 		if (fw_keys[i].scope == scope && fw_keys[i].opt && !strcmp(fw_keys[i].opt, opt))
 			return &fw_keys[i];
 	return NULL;
+}
+
+const char *fw_key_default(const struct fw_key *k)
+{
+	if (k->type == FW_T_ENUM)
+		return fw_name(k->names, k->dval);
+	return k->dflt;
 }
 
 const char *fw_type_name(enum fw_type t)
@@ -493,9 +500,9 @@ int fw_keys_defaults(enum fw_scope scope, void *base, unsigned *has, bool with_o
 	for (size_t i = 0; i < FW_K_COUNT; i++) {
 		const struct fw_key *k = &fw_keys[i];
 
-		if (k->scope != scope || !k->dflt || (k->has && !with_optional))
+		if (k->scope != scope || !fw_key_default(k) || (k->has && !with_optional))
 			continue;
-		if (fw_key_set(k, base, has, k->dflt, 0, NULL))
+		if (fw_key_set(k, base, has, fw_key_default(k), 0, NULL))
 			return -ENOMEM;	/* a default is valid: only memory can fail */
 	}
 	return 0;

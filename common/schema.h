@@ -143,7 +143,8 @@ struct fw_key {
 	unsigned has;		/* presence bit (FW_HAS_*); 0: the key always has a value */
 	int64_t lo, hi;
 	const struct fw_names *names;	/* FW_T_ENUM */
-	const char *dflt;	/* default as text; NULL: unset */
+	const char *dflt;	/* default as text; NULL: unset. FW_T_ENUM: unused */
+	int dval;		/* FW_T_ENUM: the default value (its name is in names) */
 	bool matrix;		/* may be a matrix axis */
 	bool plain;		/* FW_T_SECONDS written as a bare number ("2", not "2s") */
 	const char *opt;	/* the endpoint's long option (scope server or client) */
@@ -185,6 +186,9 @@ int fw_key_int(const struct fw_key *k, const void *base);
 
 /* What k accepts, e.g. "whole seconds, 1s..32767s"; returns buf. */
 char *fw_key_hint(const struct fw_key *k, char *buf, size_t len);
+
+/* k's default as text (NULL when unset): dflt, or for an enum the name of dval. */
+const char *fw_key_default(const struct fw_key *k);
 
 /* The type's name for `finwait keys` ("duration", "seconds", ...). */
 const char *fw_type_name(enum fw_type t);

@@ -76,7 +76,7 @@ static void on_close(struct ctx *c, const struct status_event *ev)
 	    (size_t)id >= c->n_tuples || !c->tuples[id].family ||
 	    status_get_long(ev, "done", &done) || done < ev->t)
 		return;
-	if (!strcmp(style, "linger0"))
+	if (fw_name_lookup(&fw_close_names, style, true) == FW_CLOSE_LINGER0)
 		sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, ev->t, done);
 	else if (strcmp(style, "none"))
 		sampler_add_event(c->sampler, &c->tuples[id], DIAG_FIN_WAIT1, ev->t, done);

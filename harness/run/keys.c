@@ -38,7 +38,7 @@ int cmd_keys(int argc, char **argv)
 		else
 			fw_key_hint(k, hint, sizeof(hint));
 		printf("%-22s %-12s %-10s %s%s%s%s%s\n", name, fw_type_name(k->type),
-		       k->dflt && *k->dflt ? k->dflt : "-", k->help, hint[0] ? " (" : "", hint,
+		       fw_key_default(k) && *fw_key_default(k) ? fw_key_default(k) : "-", k->help, hint[0] ? " (" : "", hint,
 		       hint[0] ? ")" : "", k->matrix ? "" : "; not in a matrix");
 	}
 	printf("%-22s %-12s %-10s %s\n", "sysctl.NAME", "sysctl", "-",
