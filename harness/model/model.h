@@ -58,10 +58,56 @@ int64_t model_timer_late(int64_t timeout_ns, int hz);
  * (computed in jiffies as the kernel does: (rto << 2) - (rto >> 1)): the least floor. */
 int64_t model_rto_floor(const struct model_env *env);
 
-/* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored).
- * Returns 0, or -EINVAL for a bad env (hz <= 0). */
+/* What the model knows of a cell's server socket, and where each fact comes from: the
+ * scenario's declarations and the namespace's sysctls (model_facts_declare), then what was
+ * observed, which wins: the socket options read from the server's own socket
+ * (model_facts_read) and the RTO seen in its tcp_info (model_facts_rto). */
+struct model_facts {
+	bool no_fin_wait2;	/* TCP_LINGER2 < 0: reset instead of FIN_WAIT2 */
+	int64_t fin_ns;		/* tcp_fin_time() before its 3.5 x RTO floor */
+	int linger2_asked_s;	/* TCP_LINGER2 as set when over 120 s (clamped), else 0 */
+	bool keepalive;		/* SO_KEEPALIVE */
+	int64_t idle_ns, intvl_ns;	/* keepalive_time_when(), keepalive_intvl_when() */
+	long cnt;		/* keepalive_probes() */
+	int64_t user_timeout_ns;	/* TCP_USER_TIMEOUT, 0 when none */
+	int64_t rto_lo_ns, rto_hi_ns;	/* the socket's RTO when its FIN is ACKed */
+	long tw_buckets;	/* net.ipv4.tcp_max_tw_buckets, -1 when not set */
+	char fin_what[64];	/* "tcp_fin_timeout 2s", "TCP_LINGER2 5s" */
+	char source[96];	/* "declared", "read from nginx's socket (pid 12)" */
+	char rto_source[64];	/* "TCP_RTO_MIN", "tcp_rto_min_us", "seen: rto 208ms" */
+};
+
+/* The facts a cell declares: its [server] options, else the namespace's sysctls, else a
+ * new namespace's defaults; the RTO from net.ipv4.tcp_rto_min_us when set (plus the
+ * delayed ACK's 40 ms, which the FIN's ACK adds to srtt), else env's rto_ns..rto_max_ns. */
+void model_facts_declare(const struct scenario *cell, const struct model_env *env,
+			 struct model_facts *f);
+
+/* Overrides f with the options read from the server's socket: cfg holds the effective
+ * values getsockopt returned (TCP_LINGER2 and the keepalive times read back the sysctl
+ * when the socket has none of its own), `read` the FW_HAS_* bits of those read. who says
+ * where they come from ("nginx (pid 12)"). */
+void model_facts_read(struct model_facts *f, const struct fw_server_cfg *cfg, unsigned read,
+		      const char *who);
+
+/* Overrides f's RTO with the range seen on the socket (tcpi_rto); hi_ns also covers the
+ * delayed ACK of the FIN, which may raise it once more before the timer is armed. */
+void model_facts_rto(struct model_facts *f, int64_t lo_ns, int64_t hi_ns);
+
+/* The kernel's rule for an orphan's FIN_WAIT2 from the moment it starts (close() of a
+ * socket already in FIN_WAIT2, or the ACK of an orphan's FIN): tcp_fin_time() with its
+ * floor, the minisocket or the 2F - 120 of F > 60 s, the timer wheel. */
+void model_orphan_rule(const struct model_facts *f, const struct model_env *env,
+		       struct prediction *p);
+
+/* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored) from its
+ * declared facts. Returns 0, or -EINVAL for a bad env (hz <= 0). */
 int model_predict(const struct scenario *cell, const struct model_env *env,
 		  struct prediction *out);
+
+/* The same from facts (declared, then observed). */
+int model_predict_facts(const struct scenario *cell, const struct model_facts *f,
+			const struct model_env *env, struct prediction *out);
 
 /* The cell's expectation: model_predict for "model", else what [expect] says
  * (forever, none, 0..DUR, MIN..MAX). Returns 0 or -EINVAL. */

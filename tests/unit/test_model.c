@@ -393,6 +393,49 @@ static void test_expect(void **state)
 	scenario_free(sc);
 }
 
+/* The facts the model predicts from: a lowered RTO floor declared through the namespace's
+ * tcp_rto_min_us; options read from the server's own socket override the scenario's; an
+ * RTO seen in tcp_info narrows the floor. */
+static void test_facts(void **state)
+{
+	struct prediction p;
+	struct model_facts f;
+	struct fw_server_cfg real = { 0 };
+	struct scenario *sc = NULL;
+	struct fw_err err = { 0 };
+	(void)state;
+
+	/* tcp_rto_min_us 20000: RTO 20 ms .. 60 ms (5 .. 16 jiffies): floor 72 .. 224 ms.
+	 * Measured (docs/KERNEL.md, rule 2): 0.081-0.094 s. The old model said 0.70-0.90 s. */
+	p = predict("[sysctl]\nnet.ipv4.tcp_fin_timeout = 0\nnet.ipv4.tcp_rto_min_us = 20000\n");
+	assert_range(&p, 68 * MS, 224 * MS + 4 * MS + 10 * MS);
+	assert_true(p.min_ns <= 81 * MS && 94 * MS <= p.max_ns);
+	assert_non_null(strstr(p.reason, "tcp_rto_min_us 20000"));
+
+	assert_int_equal(scenario_load_string("m", "[scenario]\nname = m\nlimit = 60s\n"
+					      "[sysctl]\nnet.ipv4.tcp_fin_timeout = 2\n", NULL,
+					      &sc, &err), 0);
+	/* A server that sets TCP_LINGER2 5 itself: read back 5, which wins over the sysctl. */
+	model_facts_declare(sc, &env250, &f);
+	real.linger2_s = 5;
+	model_facts_read(&f, &real, FW_HAS_LINGER2, "nginx (pid 7)");
+	assert_int_equal(model_predict_facts(sc, &f, &env250, &p), 0);
+	assert_range(&p, 4996 * MS, 5266 * MS);
+	assert_string_equal(f.source, "read from nginx (pid 7)");
+	/* Read back as -1: no FIN_WAIT2. */
+	real.linger2_s = -1;
+	model_facts_read(&f, &real, FW_HAS_LINGER2, "x");
+	assert_int_equal(model_predict_facts(sc, &f, &env250, &p), 0);
+	assert_int_equal(p.kind, PRED_NONE);
+	/* A seen RTO of 1 s raises the floor past F = 2 s: 3.5 s. */
+	model_facts_declare(sc, &env250, &f);
+	model_facts_rto(&f, NSEC_PER_SEC, NSEC_PER_SEC);
+	assert_int_equal(model_predict_facts(sc, &f, &env250, &p), 0);
+	assert_true(p.min_ns >= 3496 * MS && p.min_ns <= 3500 * MS);
+	assert_non_null(strstr(p.reason, "seen: rto 1s"));
+	scenario_free(sc);
+}
+
 static void test_check(void **state)
 {
 	struct prediction range = { PRED_RANGE, 1996 * MS, 2042 * MS, "" };
@@ -451,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_rows),
 		cmocka_unit_test(test_user_timeout),
 		cmocka_unit_test(test_expect),
+		cmocka_unit_test(test_facts),
 		cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
