@@ -20,6 +20,8 @@ struct sampler {
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* broadcast after every sample and on failure */
 	struct sampler_counts counts;
+	const struct diag_sock *last; /* the latest dump (diag's buffer), NULL during one */
+	size_t nlast;
 };
 
 static void ns_to_ts(int64_t ns, struct timespec *ts)
@@ -36,12 +38,20 @@ static int sample_once(struct sampler *s)
 	int64_t before, after;
 	int ret;
 
+	/* The dump reuses diag's buffer: sampler_held() must not read it meanwhile. */
+	pthread_mutex_lock(&s->lock);
+	s->last = NULL;
+	pthread_mutex_unlock(&s->lock);
 	before = mono_ns();
 	ret = diag_dump(s->diag, &socks, &n);
 	after = mono_ns();
 	pthread_mutex_lock(&s->lock);
 	if (!ret)
 		ret = timeline_add_sample(s->tl, before, after, socks, n);
+	if (!ret) {
+		s->last = socks;
+		s->nlast = n;
+	}
 	if (!ret) {
 		struct sampler_counts *c = &s->counts;
 		c->samples++;
@@ -232,6 +242,27 @@ int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int sta
 	ret = timeline_add_event_range(s->tl, tuple, state, lo, hi);
 	pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+size_t sampler_held(struct sampler *s, uint32_t states, struct diag_sock *out, size_t cap,
+		    uint64_t *samples)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; s->last && i < s->nlast; i++) {
+		const struct diag_sock *d = &s->last[i];
+
+		if (!d->inode || d->state >= 32 || !(states & DIAG_MASK(d->state)))
+			continue;
+		if (n < cap)
+			out[n] = *d;
+		n++;
+	}
+	if (samples)
+		*samples = s->counts.samples;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 void sampler_free(struct sampler *s)

@@ -79,6 +79,14 @@ bool sampler_all_finished(const struct sampler_counts *c, void *arg);
 int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int state, int64_t lo,
 		      int64_t hi);
 
+/* Copies into out (room for cap) the sockets of the latest sample that an application
+ * holds (inode != 0) in a state of the mask `states` (DIAG_MASK bits). Returns how many
+ * there are, which may exceed cap (only cap are copied); *samples (may be NULL) gets
+ * that sample's number (sampler_counts().samples). The copy is made by the caller under
+ * the lock: the sampler thread does no work for it. Thread-safe. */
+size_t sampler_held(struct sampler *s, uint32_t states, struct diag_sock *out, size_t cap,
+		    uint64_t *samples);
+
 /* Stops (if needed) and frees everything. Accepts NULL. */
 void sampler_free(struct sampler *s);
 
