@@ -7,13 +7,16 @@
 #include <fcntl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
+#include <netinet/tcp.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -31,6 +34,7 @@ struct diag {
 	struct diag_sock *socks;
 	size_t n, cap;
 	uint32_t states; /* the states asked for */
+	int info; /* INET_DIAG_INFO asked for */
 	int err; /* first error seen by the callback during one dump */
 };
 
@@ -38,6 +42,34 @@ static void copy_addr(uint8_t dst[16], const __be32 src[4], int family)
 {
 	memset(dst, 0, 16);
 	memcpy(dst, src, family == AF_INET ? 4 : 16);
+}
+
+/* The prefix of struct tcp_info that holds the fields kept (tcpi_rtt is the last). */
+#define TCP_INFO_KEPT (offsetof(struct tcp_info, tcpi_rtt) + sizeof(uint32_t))
+
+/* Fills s's tcp_info fields from the record's INET_DIAG_INFO attribute, when it has one:
+ * only full sockets do (tcp_diag_get_info()); a shorter attribute (an older kernel)
+ * leaves the fields it lacks at 0. */
+static void parse_info(struct diag_sock *s, const struct nlmsghdr *nlh)
+{
+	const int hdr = (int)sizeof(struct inet_diag_msg);
+	const struct nlattr *a;
+	int rem;
+
+	nlmsg_for_each_attr(a, nlh, hdr, rem) {
+		struct tcp_info ti;
+		size_t len = (size_t)nla_len(a);
+
+		if (nla_type(a) != INET_DIAG_INFO)
+			continue;
+		memset(&ti, 0, TCP_INFO_KEPT);
+		memcpy(&ti, nla_data(a), len < TCP_INFO_KEPT ? len : TCP_INFO_KEPT);
+		s->probes = ti.tcpi_probes;
+		s->backoff = ti.tcpi_backoff;
+		s->rto_us = ti.tcpi_rto;
+		s->rtt_us = ti.tcpi_rtt;
+		return;
+	}
 }
 
 /* Appends one SOCK_DIAG_BY_FAMILY reply to d->socks. */
@@ -76,7 +108,7 @@ static void parse_one(struct diag *d, const struct nlmsghdr *nlh)
 		d->cap = cap;
 	}
 	s = &d->socks[d->n++];
-	memset(&s->tuple, 0, sizeof(s->tuple));
+	memset(s, 0, sizeof(*s));
 	s->tuple.family = r->idiag_family;
 	s->tuple.lport = ntohs(r->id.idiag_sport);
 	s->tuple.rport = ntohs(r->id.idiag_dport);
@@ -90,6 +122,8 @@ static void parse_one(struct diag *d, const struct nlmsghdr *nlh)
 	s->uid = r->idiag_uid;
 	s->inode = r->idiag_inode;
 	s->ifindex = r->id.idiag_if;
+	if (d->info)
+		parse_info(s, nlh);
 }
 
 /* Reads one dump to its end. nl_recv() hands over whole datagrams (one buffer each, up to
@@ -248,6 +282,8 @@ static struct nl_msg *build_req(int family, const struct diag_filter *f)
 	req.sdiag_family = (uint8_t)family;
 	req.sdiag_protocol = IPPROTO_TCP;
 	req.idiag_states = f->states ? f->states : DIAG_TRACKED_STATES;
+	if (!f->no_info)
+		req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
 
 	msg = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
 	if (!msg)
@@ -284,6 +320,7 @@ int diag_set_filter(struct diag *d, const struct diag_filter *f)
 	d->req[0] = req[0];
 	d->req[1] = req[1];
 	d->states = f->states ? f->states : DIAG_TRACKED_STATES;
+	d->info = !f->no_info;
 	return 0;
 }
 
@@ -375,6 +412,19 @@ static const char *const state_names[DIAG_NSTATES] = {
 	[DIAG_LAST_ACK] = "LAST_ACK",       [DIAG_LISTEN] = "LISTEN",
 	[DIAG_CLOSING] = "CLOSING",
 };
+
+const char *diag_timer_name(int timer)
+{
+	static const char *const names[] = {
+		[DIAG_TIMER_NONE] = "none",	      [DIAG_TIMER_RETRANS] = "retransmit",
+		[DIAG_TIMER_KEEPALIVE] = "keepalive", [DIAG_TIMER_TIMEWAIT] = "timewait",
+		[DIAG_TIMER_PROBE0] = "probe",
+	};
+
+	if (timer < 0 || timer >= (int)ARRAY_SIZE(names))
+		return "?";
+	return names[timer];
+}
 
 const char *diag_state_name(int state)
 {

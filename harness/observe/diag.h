@@ -1,7 +1,8 @@
 /* diag: dumps the TCP sockets of one network namespace through NETLINK_SOCK_DIAG
  * (SOCK_DIAG_BY_FAMILY requests built with libnl-3 core), with a state mask and an
- * in-kernel port filter, and destroys sockets (SOCK_DESTROY). Owns the netlink socket and
- * a reusable record buffer; holds no other kernel state. */
+ * in-kernel port filter, and the few tcp_info fields of INET_DIAG_INFO that the model
+ * needs; destroys sockets (SOCK_DESTROY). Owns the netlink socket and a reusable record
+ * buffer; holds no other kernel state. */
 #ifndef FINWAIT_DIAG_H
 #define FINWAIT_DIAG_H
 
@@ -54,17 +55,23 @@ struct diag_tuple {
 	uint8_t raddr[16];
 };
 
-/* One socket as seen in one dump. */
+/* One socket as seen in one dump. 80 bytes. The tcp_info fields (probes, backoff, rto_us,
+ * rtt_us) come from INET_DIAG_INFO, which only full sockets carry: they are 0 for timewait and request
+ * minisockets, and when the filter says no_info (docs/KERNEL.md, What sock_diag shows). */
 struct diag_sock {
 	struct diag_tuple tuple;
 	uint8_t state;       /* enum diag_state (timewait substate for minisockets) */
 	uint8_t timer;       /* enum diag_timer */
 	uint8_t retrans;     /* retransmissions (timer 1) or probes sent (timers 2 and 4) */
+	uint8_t probes;      /* tcpi_probes: unanswered zero-window or keepalive probes */
+	uint8_t backoff;     /* tcpi_backoff: exponential backoff of the RTO */
 	uint32_t expires_ms; /* time left on the timer */
 	uint64_t cookie;     /* sock_gen_cookie(): unique for the life of the socket */
 	uint32_t uid;
 	uint32_t inode;      /* 0 for orphans and minisockets */
 	uint32_t ifindex;    /* bound device, needed to look the socket up again */
+	uint32_t rto_us;     /* tcpi_rto: the current retransmission timeout */
+	uint32_t rtt_us;     /* tcpi_rtt: the smoothed RTT */
 };
 
 #define DIAG_F_IPV4 0x1u
@@ -72,13 +79,17 @@ struct diag_sock {
 
 /* What to dump. Ports are host byte order; 0 means any. When both lport and rport are
  * set both must match, unless either_port is set (then either port may equal lport).
- * states 0 means DIAG_TRACKED_STATES; families 0 means both. */
+ * states 0 means DIAG_TRACKED_STATES; families 0 means both. Every full socket's tcp_info
+ * is asked for (INET_DIAG_INFO) unless no_info is set: each record then grows by some 250
+ * bytes and the kernel fills it under the socket's lock (tests/bench/bench_diag.c has the
+ * cost). */
 struct diag_filter {
 	unsigned families;
 	uint32_t states;
 	uint16_t lport;
 	uint16_t rport;
 	int either_port;
+	int no_info;
 };
 
 struct diag;
@@ -106,6 +117,10 @@ int diag_dump(struct diag *d, const struct diag_sock **socks, size_t *n);
  * socket that vanished meanwhile is skipped. Returns 0 or -errno (-EOPNOTSUPP without
  * CONFIG_INET_DIAG_DESTROY). Replaces d's filter with f. */
 int diag_destroy_matching(struct diag *d, const struct diag_filter *f, size_t *destroyed);
+
+/* Lower-case timer name: "none", "retransmit", "keepalive", "timewait", "probe"; "?" when
+ * unknown. */
+const char *diag_timer_name(int timer);
 
 /* Upper-case state name ("FIN_WAIT2"), "?" when unknown. */
 const char *diag_state_name(int state);

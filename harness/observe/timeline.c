@@ -1,7 +1,7 @@
 /* timeline.c: the connection store (slots, the tuple hash, visits), the samples that feed
- * it (timeline_add_sample()), timeline_finish() and the read accessors. Events are in
- * timeline_event.c, lifetimes and aggregates in timeline_stats.c; the layout they share
- * is in timeline_priv.h. */
+ * it (timeline_add_sample()), timeline_finish() and the read accessors. Phases are in
+ * timeline_phase.c, events in timeline_event.c, lifetimes and aggregates in
+ * timeline_stats.c; the layout they share is in timeline_priv.h. */
 #include "timeline.h"
 #include "timeline_priv.h"
 
@@ -79,8 +79,10 @@ void timeline_free(struct timeline *tl)
 
 	if (!tl)
 		return;
-	for (i = 0; i < tl->nconns; i++)
+	for (i = 0; i < tl->nconns; i++) {
 		free(tl->conns[i].visits);
+		free(tl->conns[i].more);
+	}
 	free(tl->conns);
 	free(tl->free_slots);
 	free(tl->buckets);
@@ -141,7 +143,8 @@ uint32_t tl_lookup(struct timeline *tl, const struct diag_tuple *t)
 	return i;
 }
 
-int tl_push_visit(struct tl_conn *c, int state, int64_t lo, int64_t hi, uint8_t flags)
+int tl_push_visit(struct tl_conn *c, int state, int64_t lo, int64_t hi, uint8_t flags,
+		  const struct diag_sock *s)
 {
 	struct tl_visit *v;
 	size_t cap = c->cap;
@@ -157,11 +160,12 @@ int tl_push_visit(struct tl_conn *c, int state, int64_t lo, int64_t hi, uint8_t 
 	v->entered_hi = hi;
 	v->left_lo = 0;
 	v->left_hi = TL_INF;
+	tl_phase_start(c, v, s);
 	return 0;
 }
 
 uint32_t tl_new_conn(struct timeline *tl, const struct diag_tuple *t, uint64_t cookie,
-		     int state, int64_t lo, int64_t hi, uint8_t flags)
+		     int state, int64_t lo, int64_t hi, uint8_t flags, const struct diag_sock *s)
 {
 	struct tl_conn *c;
 	uint32_t idx, *head;
@@ -180,7 +184,7 @@ uint32_t tl_new_conn(struct timeline *tl, const struct diag_tuple *t, uint64_t c
 	c->tuple = *t;
 	c->tuple.pad = 0;
 	c->cookie = cookie;
-	if (tl_push_visit(c, state, lo, hi, flags)) {
+	if (tl_push_visit(c, state, lo, hi, flags, s)) {
 		c->nvisits = 0;
 		if (tl_grow((void **)&tl->free_slots, &tl->capfree, tl->nfree + 1, sizeof(uint32_t)) == 0)
 			tl->free_slots[tl->nfree++] = idx;
@@ -227,6 +231,7 @@ static void forget_conn(struct timeline *tl, uint32_t idx)
 		return; /* keep it: costs memory, loses nothing */
 	unlink_conn(tl, idx);
 	free(c->visits);
+	free(c->more);
 	memset(c, 0, sizeof(*c));
 	tl->free_slots[tl->nfree++] = idx;
 }
@@ -313,7 +318,8 @@ static struct tl_conn *held_conn(struct timeline *tl, const struct diag_sock *s,
 /* A held connection seen again. The record is a new connection on the same tuple when the
  * state went backwards or the cookie changed (except from SYN_RECV: the child socket has
  * its own cookie): the held one then ends, and 1 is returned (the sweep forgets it).
- * Otherwise a changed state ends the current visit and starts the next: 0 or -ENOMEM. */
+ * Otherwise a changed state ends the current visit and starts the next, and the same
+ * state goes on with the record's phase: 0 or -ENOMEM. */
 static int continue_conn(struct timeline *tl, uint32_t idx, const struct diag_sock *s,
 			 const struct sample_win *w, int64_t from)
 {
@@ -331,16 +337,16 @@ static int continue_conn(struct timeline *tl, uint32_t idx, const struct diag_so
 	if (s->cookie)
 		c->cookie = s->cookie;
 	if (s->state == cur->state)
-		return 0;
+		return tl_phase_sample(c, s, from, w->t_after);
 	leave(tl, idx, from, w->t_after);
-	return tl_push_visit(c, s->state, from, w->t_after, 0);
+	return tl_push_visit(c, s->state, from, w->t_after, 0, s);
 }
 
 /* Opens a new connection for a record; 0 or -ENOMEM. */
 static int open_conn(struct timeline *tl, const struct diag_sock *s, const struct sample_win *w)
 {
 	uint32_t idx = tl_new_conn(tl, &s->tuple, s->cookie, s->state, w->prev, w->t_after,
-				   w->first_flags);
+				   w->first_flags, s);
 
 	if (idx == NO_CONN)
 		return -ENOMEM;

@@ -20,8 +20,16 @@
  * same cookie is the same socket, missed by the dumps in between. A timewait minisocket
  * keeps the cookie of the full socket it replaces (inet_twsk_alloc()).
  *
- * Sources: timeline.c (the connection store and the samples), timeline_event.c (events),
- * timeline_stats.c (lifetimes and aggregates); timeline_priv.h is their shared layout. */
+ * Each visit is cut into phases (tl_visit_phases()): a new phase starts when the owner
+ * (held: an application has the socket, sock_diag's inode != 0; orphan: inode 0, after
+ * close(), and every minisocket) or the kernel timer (enum diag_timer) differs from the
+ * previous sample's. A phase boundary inside a visit is an interval like a state change;
+ * the first phase enters with its visit and the last leaves with it (docs/KERNEL.md, What
+ * sock_diag shows).
+ *
+ * Sources: timeline.c (the connection store and the samples), timeline_phase.c (phases),
+ * timeline_event.c (events), timeline_stats.c (lifetimes and aggregates);
+ * timeline_priv.h is their shared layout. */
 #ifndef FINWAIT_TIMELINE_H
 #define FINWAIT_TIMELINE_H
 
@@ -44,16 +52,55 @@ enum tl_visit_flag {
 /* Flags that make a lifetime one-sided (excluded from the bounded statistics). */
 #define TL_V_CENSORED (TL_V_FOREVER | TL_V_BEFORE | TL_V_NO_END)
 
-/* One stay of a connection in one state. 40 bytes. */
+/* One stay of a connection in one state. 48 bytes: its first phase is kept inline (most
+ * visits have one), the others in the connection's phase store. */
 struct tl_visit {
 	int64_t entered_lo, entered_hi; /* TL_NINF in entered_lo when TL_V_BEFORE */
 	int64_t left_lo, left_hi;       /* TL_INF in left_hi when FOREVER or NO_END */
+	/* The first phase (internal: read the phases with tl_visit_phases()). */
+	uint32_t inode, rto_us;
 	uint8_t state;                  /* enum diag_state */
 	uint8_t flags;                  /* enum tl_visit_flag */
+	uint8_t owner, timer;
+	uint8_t nphases;                /* 0: none sampled (a visit known from events only) */
+	uint16_t more_at;               /* where its other phases start in the phase store */
 };
 
-/* One connection: a 4-tuple and the states it went through, in order. 80 bytes plus
- * 40 per visit (room for 3 at first): ~200 bytes for a usual connection, ~20 MB for the
+/* Who has the socket in a phase. */
+enum tl_owner {
+	TL_HELD = 0,   /* an application holds a descriptor: sock_diag's inode != 0 */
+	TL_ORPHAN = 1, /* nobody: after close(), and every minisocket (inode 0) */
+};
+
+enum tl_phase_flag {
+	TL_P_EVENT_IN = 0x1, /* entry narrowed by an event (the server's close()) */
+	TL_P_MIXED = 0x2,    /* the visit reached TL_PHASES_MAX: later changes of owner or
+			      * timer were folded into this last phase (its owner, timer,
+			      * inode and RTO are the latest seen) */
+};
+
+/* A visit has at most this many phases, so that a connection whose timer flaps (a
+ * busy ESTABLISHED one followed by `finwait watch`) keeps a bounded memory. */
+#define TL_PHASES_MAX 16
+
+/* One phase of a visit, as tl_visit_phases() reports it. The first phase's entry is its
+ * visit's entry, the last one's exit its visit's exit; in between, each phase ends when
+ * the next begins. */
+struct tl_phase {
+	int64_t entered_lo, entered_hi; /* TL_NINF in entered_lo: before the first sample */
+	int64_t left_lo, left_hi;       /* TL_INF in left_hi: its end was not seen */
+	uint32_t inode;                 /* held: the socket's inode (last seen); orphan: 0 */
+	uint32_t rto_us;                /* the last tcpi_rto seen in it; 0 unknown */
+	uint8_t owner;                  /* enum tl_owner */
+	uint8_t timer;                  /* enum diag_timer */
+	uint8_t flags;                  /* enum tl_phase_flag */
+};
+
+struct tl_more_phase; /* the phase store's entries: timeline_priv.h */
+
+/* One connection: a 4-tuple and the states it went through, in order. 88 bytes plus 48
+ * per visit (room for 3 at first), plus 32 for each phase beyond a visit's first (room
+ * for 2 at first, when there is one): ~250 bytes for a usual connection, ~25 MB for the
  * 100 000 connections of a pile-up (less in drop-closed mode). */
 struct tl_conn {
 	struct diag_tuple tuple;
@@ -65,6 +112,8 @@ struct tl_conn {
 	uint32_t next;          /* hash chain */
 	uint32_t seen;          /* number of the last sample it was seen in */
 	uint8_t open;           /* present in the latest sample */
+	uint16_t nmore;         /* entries in the phase store */
+	struct tl_more_phase *more; /* the visits' phases beyond their first, in order */
 };
 
 /* Per-state aggregate. Percentiles are nearest-rank over the bounded visits, computed
@@ -109,6 +158,12 @@ void timeline_set_drop_closed(struct timeline *tl, bool drop);
 int timeline_add_sample(struct timeline *tl, int64_t t_before, int64_t t_after,
 			const struct diag_sock *socks, size_t n);
 
+/* A pseudo-state for timeline_add_event*(): the application released the socket (its
+ * close() orphaned it) at that time. It narrows the held -> orphan boundary inside a
+ * visit that it meets, and nothing else: a release that coincides with a state change
+ * (a plain close() sends the FIN at once) is the state change's own event. */
+#define TL_EVENT_ORPHAN 0x40
+
 /* Injects a known event: the connection with this tuple entered `state` at exactly t
  * (for instance from an endpoint's status line), or, with state DIAG_CLOSE, was gone at t.
  * Events are applied by timeline_finish(), so they may be added in any order and at any
@@ -152,6 +207,14 @@ size_t timeline_live(const struct timeline *tl, size_t *per_state);
 
 /* A visit's lifetime bounds: *min >= 0; *max = TL_INF when one-sided. */
 void tl_visit_lifetime(const struct tl_visit *v, int64_t *min, int64_t *max);
+
+/* The phases of visit vi of connection c, in order, into out (room for TL_PHASES_MAX;
+ * NULL: only count them). Returns how many there are: 0 for a visit known only from
+ * events. Bounds are clamped to the visit's (an event may have narrowed those). */
+size_t tl_visit_phases(const struct tl_conn *c, size_t vi, struct tl_phase *out);
+
+/* A phase's lifetime bounds, as tl_visit_lifetime(). */
+void tl_phase_lifetime(const struct tl_phase *p, int64_t *min, int64_t *max);
 
 /* Aggregates one state over all held connections. Returns 0, -EINVAL or -ENOMEM. */
 int timeline_stats(const struct timeline *tl, int state, struct tl_stats *st);

@@ -1,7 +1,8 @@
 /* timeline_event.c: known transitions (timeline_add_event*()), kept until
  * timeline_finish() and then applied: each narrows the entry or exit bounds of the
- * sampled connection it falls in, inserts a state the samples missed, or builds an
- * event-only connection (a socket that came and went between two samples). */
+ * sampled connection it falls in (a release, TL_EVENT_ORPHAN, narrows a phase boundary),
+ * inserts a state the samples missed, or builds an event-only connection (a socket that
+ * came and went between two samples). */
 #include "timeline.h"
 #include "timeline_priv.h"
 
@@ -20,8 +21,8 @@ int timeline_add_event_range(struct timeline *tl, const struct diag_tuple *tuple
 {
 	struct tl_event *e;
 
-	if (tl->finished || state <= 0 || state >= DIAG_NSTATES || lo > hi || hi == TL_INF ||
-	    lo == TL_NINF)
+	if (tl->finished || ((state <= 0 || state >= DIAG_NSTATES) && state != TL_EVENT_ORPHAN) ||
+	    lo > hi || hi == TL_INF || lo == TL_NINF)
 		return -EINVAL;
 	if (tl_grow((void **)&tl->events, &tl->capevents, tl->nevents + 1, sizeof(*e)))
 		return -ENOMEM;
@@ -57,8 +58,7 @@ static bool span_has(const struct tl_conn *c, int64_t lo, int64_t hi)
 	return c->visits[0].entered_lo <= hi && lo <= last->left_hi;
 }
 
-/* Narrows [*a, *b] to its intersection with [lo, hi] when they meet; false otherwise. */
-static bool narrow(int64_t *a, int64_t *b, int64_t lo, int64_t hi)
+bool tl_narrow(int64_t *a, int64_t *b, int64_t lo, int64_t hi)
 {
 	if (*a > hi || lo > *b)
 		return false;
@@ -73,7 +73,7 @@ static bool apply_close(struct tl_conn *c, const struct tl_event *e)
 {
 	struct tl_visit *v = &c->visits[c->nvisits - 1];
 
-	if ((v->flags & TL_V_FOREVER) || !narrow(&v->left_lo, &v->left_hi, e->lo, e->hi))
+	if ((v->flags & TL_V_FOREVER) || !tl_narrow(&v->left_lo, &v->left_hi, e->lo, e->hi))
 		return false;
 	v->flags = (uint8_t)((v->flags | TL_V_EVENT_OUT) & ~TL_V_NO_END);
 	return true;
@@ -89,12 +89,13 @@ static bool apply_entry(struct tl_conn *c, const struct tl_event *e)
 	for (i = 0; i < c->nvisits; i++) {
 		struct tl_visit *v = &c->visits[i];
 
-		if (v->state != e->state || !narrow(&v->entered_lo, &v->entered_hi, e->lo, e->hi))
+		if (v->state != e->state ||
+		    !tl_narrow(&v->entered_lo, &v->entered_hi, e->lo, e->hi))
 			continue;
 		v->flags = (uint8_t)((v->flags | TL_V_EVENT_IN) & ~TL_V_BEFORE);
 		if (i > 0) {
 			struct tl_visit *p = &c->visits[i - 1];
-			narrow(&p->left_lo, &p->left_hi, v->entered_lo, v->entered_hi);
+			tl_narrow(&p->left_lo, &p->left_hi, v->entered_lo, v->entered_hi);
 		}
 		return true;
 	}
@@ -135,6 +136,7 @@ static int insert_missed(struct tl_conn *c, const struct tl_event *e)
 	nx = &c->visits[i + 1];
 	v->state = e->state;
 	v->flags = TL_V_EVENT_IN;
+	tl_phase_start(c, v, NULL); /* no sample saw it: no phase */
 	v->entered_lo = max64(e->lo, nx->entered_lo);
 	v->entered_hi = min64(e->hi, nx->entered_hi);
 	v->left_lo = max64(v->entered_lo, nx->entered_lo);
@@ -157,6 +159,10 @@ static int apply_event(struct tl_conn *c, const struct tl_event *e, bool *applie
 	int ret;
 
 	*applied = false;
+	if (e->state == TL_EVENT_ORPHAN) {
+		*applied = tl_phase_apply_orphan(c, e->lo, e->hi);
+		return 0;
+	}
 	if (e->state == DIAG_CLOSE) {
 		*applied = apply_close(c, e);
 		return 0;
@@ -181,6 +187,8 @@ static int apply_event_only(struct timeline *tl, const struct tl_event *e, uint3
 {
 	struct tl_conn *c = *cur == NO_CONN ? NULL : &tl->conns[*cur];
 
+	if (e->state == TL_EVENT_ORPHAN)
+		return 0; /* narrows sampled phases only */
 	if (c) {
 		struct tl_visit *v = &c->visits[c->nvisits - 1];
 		if (!(v->flags & TL_V_NO_END))
@@ -194,14 +202,15 @@ static int apply_event_only(struct timeline *tl, const struct tl_event *e, uint3
 			if (e->state == DIAG_CLOSE)
 				return 0;
 			if (tl_push_visit(c, e->state, v->left_lo, e->hi,
-					  TL_V_EVENT_IN | TL_V_NO_END))
+					  TL_V_EVENT_IN | TL_V_NO_END, NULL))
 				return -ENOMEM;
 			return 0;
 		}
 	}
 	if (e->state == DIAG_CLOSE)
 		return 0; /* a close with nothing known before it tells nothing */
-	*cur = tl_new_conn(tl, &e->tuple, 0, e->state, e->lo, e->hi, TL_V_EVENT_IN | TL_V_NO_END);
+	*cur = tl_new_conn(tl, &e->tuple, 0, e->state, e->lo, e->hi, TL_V_EVENT_IN | TL_V_NO_END,
+			   NULL);
 	return *cur == NO_CONN ? -ENOMEM : 0;
 }
 

@@ -1,15 +1,23 @@
 /* timeline_priv: what the timeline's source files share and nothing outside them sees:
- * the timeline's layout, the pending events, and the connection store's primitives
- * (array growth, the tuple hash, new connections and visits), all defined in timeline.c.
+ * the timeline's layout, the pending events, the phase store's entries, and the
+ * primitives each file offers the others.
  *   timeline.c        the connection store, samples, timeline_finish() and the accessors
+ *   timeline_phase.c  the phases of each visit: owner and timer from the samples
  *   timeline_event.c  events: recorded, then applied at the finish to narrow the bounds
- *   timeline_stats.c  lifetimes of visits and the per-state aggregates */
+ *   timeline_stats.c  lifetimes of visits and phases, and the per-state aggregates */
 #ifndef FINWAIT_TIMELINE_PRIV_H
 #define FINWAIT_TIMELINE_PRIV_H
 
 #include "timeline.h"
 
 #define NO_CONN UINT32_MAX
+
+/* A visit's phase beyond its first, in the connection's phase store. 32 bytes. */
+struct tl_more_phase {
+	int64_t entered_lo, entered_hi; /* the change of owner or timer, as sampled */
+	uint32_t inode, rto_us;
+	uint8_t owner, timer, flags;    /* enum tl_owner, diag_timer, tl_phase_flag */
+};
 
 /* A transition known from outside the samples (timeline_add_event_range()). */
 struct tl_event {
@@ -53,12 +61,32 @@ bool tl_tuple_eq(const struct diag_tuple *a, const struct diag_tuple *b);
  * tl->conns[i].next (a chain may also hold other tuples: compare with tl_tuple_eq()). */
 uint32_t tl_lookup(struct timeline *tl, const struct diag_tuple *t);
 
-/* Appends a visit to `state`, entered within [lo, hi] and not yet left; 0 or -ENOMEM. */
-int tl_push_visit(struct tl_conn *c, int state, int64_t lo, int64_t hi, uint8_t flags);
+/* Appends a visit to `state`, entered within [lo, hi] and not yet left, whose first phase
+ * is record s's (NULL: an event's visit, no phase); 0 or -ENOMEM. */
+int tl_push_visit(struct tl_conn *c, int state, int64_t lo, int64_t hi, uint8_t flags,
+		  const struct diag_sock *s);
 
-/* Makes a new connection with one visit; returns its index or NO_CONN (no memory). */
+/* Makes a new connection with one visit (as tl_push_visit()); returns its index or NO_CONN
+ * (no memory). */
 uint32_t tl_new_conn(struct timeline *tl, const struct diag_tuple *t, uint64_t cookie,
-		     int state, int64_t lo, int64_t hi, uint8_t flags);
+		     int state, int64_t lo, int64_t hi, uint8_t flags, const struct diag_sock *s);
+
+/* Sets visit v (the newest of c) to start with record s's phase; s NULL: no phase.
+ * In timeline_phase.c, like the two below. */
+void tl_phase_start(const struct tl_conn *c, struct tl_visit *v, const struct diag_sock *s);
+
+/* Record s continues c's current visit (same state): it refreshes the current phase, or
+ * starts the next one, begun within [lo, hi], when its owner or timer differs.
+ * 0 or -ENOMEM. */
+int tl_phase_sample(struct tl_conn *c, const struct diag_sock *s, int64_t lo, int64_t hi);
+
+/* The application released the socket within [lo, hi]: narrows the first held -> orphan
+ * boundary inside a visit that meets it. Returns whether one did. */
+bool tl_phase_apply_orphan(struct tl_conn *c, int64_t lo, int64_t hi);
+
+/* Narrows [*a, *b] to its intersection with [lo, hi] when they meet; false otherwise.
+ * In timeline_event.c. */
+bool tl_narrow(int64_t *a, int64_t *b, int64_t lo, int64_t hi);
 
 /* Applies the pending events (sorted by tuple, then time) and drops them; 0 or -ENOMEM.
  * In timeline_event.c. */

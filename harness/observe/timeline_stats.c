@@ -1,6 +1,7 @@
-/* timeline_stats.c: what the visits add up to: one visit's lifetime bounds
- * (tl_visit_lifetime()) and, per state, the counts and the nearest-rank quantiles of the
- * lower and of the upper bounds (timeline_stats(), tl_quant_compute()). */
+/* timeline_stats.c: what the visits add up to: one visit's or phase's lifetime bounds
+ * (tl_visit_lifetime(), tl_phase_lifetime()) and, per state, the counts and the
+ * nearest-rank quantiles of the lower and of the upper bounds (timeline_stats(),
+ * tl_quant_compute()). */
 #include "timeline.h"
 #include "timeline_priv.h"
 
@@ -10,15 +11,28 @@
 
 #include "util.h"
 
-void tl_visit_lifetime(const struct tl_visit *v, int64_t *min, int64_t *max)
+/* [left_lo - entered_hi, left_hi - entered_lo], the lower bound clamped at 0 and the
+ * upper one TL_INF when either end is unknown. */
+static void span_lifetime(int64_t entered_lo, int64_t entered_hi, int64_t left_lo,
+			  int64_t left_hi, int64_t *min, int64_t *max)
 {
-	int64_t lo = v->left_lo - v->entered_hi;
+	int64_t lo = left_lo - entered_hi;
 
 	*min = lo > 0 ? lo : 0;
-	if (v->left_hi == TL_INF || v->entered_lo == TL_NINF)
+	if (left_hi == TL_INF || entered_lo == TL_NINF)
 		*max = TL_INF;
 	else
-		*max = v->left_hi - v->entered_lo;
+		*max = left_hi - entered_lo;
+}
+
+void tl_visit_lifetime(const struct tl_visit *v, int64_t *min, int64_t *max)
+{
+	span_lifetime(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, min, max);
+}
+
+void tl_phase_lifetime(const struct tl_phase *p, int64_t *min, int64_t *max)
+{
+	span_lifetime(p->entered_lo, p->entered_hi, p->left_lo, p->left_hi, min, max);
 }
 
 void tl_quant_compute(int64_t *v, size_t n, struct tl_quant *q)

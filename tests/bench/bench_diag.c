@@ -1,13 +1,16 @@
 /* Benchmark of diag.c and sampler.c: the cost of one sock_diag dump against the number of
- * sockets in the namespace (10 .. 100 000 TIME_WAIT minisockets), a sampler at 10 ms on
- * 10 000 sockets, the CPU of a 1 ms sampler on a quiet namespace, and the same sample
- * taken the usual way (fork/exec `ss -tan state fin-wait-2`).
+ * sockets in the namespace (10 .. 100 000 TIME_WAIT minisockets), the cost of tcp_info
+ * (INET_DIAG_INFO) on full sockets (1 000 and 10 000 ESTABLISHED, dumped with and without
+ * it), a sampler at 10 ms on 10 000 sockets, the CPU of a 1 ms sampler on a quiet
+ * namespace, and the same sample taken the usual way (fork/exec `ss -tan state
+ * fin-wait-2`).
  *
  * Each measured namespace is made from a lab-root namespace of the bench's own in which
  * tcp_child_ehash_entries is sized for it (docs/KERNEL.md: a dump walks every bucket; by
  * default a new namespace shares the host's 262 144). Nothing is written on the host.
  * The sockets are TIME_WAIT minisockets (the client closes first): they hold no file
- * descriptor, so RLIMIT_NOFILE does not matter.
+ * descriptor, so RLIMIT_NOFILE does not matter; minisockets carry no tcp_info. The full
+ * sockets are both ends of loopback connections, one descriptor each.
  *
  * Exit 0 when every goal is met (or, without FINWAIT_BENCH_STRICT=1, when one is only
  * reported missed), 1 when a step fails or a goal is missed under strict, 77 without the
@@ -118,6 +121,39 @@ static void make_time_waits(size_t n)
 		close(lfd[i]);
 	free(lfd);
 	free(port);
+}
+
+/* Makes n full sockets: n / 2 loopback connections left ESTABLISHED, both ends open.
+ * Returns their descriptors (n of them) for close_all(). */
+static int *make_established(size_t n)
+{
+	struct sockaddr_in a = lo_addr(0);
+	socklen_t len = sizeof(a);
+	int *fd = calloc(n, sizeof(int)), lfd;
+	size_t i;
+
+	CHECK(fd, "out of memory");
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	      listen(lfd, 128) == 0 && getsockname(lfd, (struct sockaddr *)&a, &len) == 0,
+	      "listener: %s", strerror(errno));
+	for (i = 0; i + 1 < n; i += 2) {
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		CHECK(fd[i] >= 0, "socket: %s", strerror(errno));
+		CHECK(connect(fd[i], (struct sockaddr *)&a, sizeof(a)) == 0, "connect #%zu: %s", i,
+		      strerror(errno));
+		fd[i + 1] = accept(lfd, NULL, NULL);
+		CHECK(fd[i + 1] >= 0, "accept: %s", strerror(errno));
+	}
+	close(lfd); /* the listener is in no tracked state anyway */
+	return fd;
+}
+
+static void close_all(int *fd, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fd[i]);
+	free(fd);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -270,6 +306,49 @@ static size_t pow2_at_least(size_t n)
 	return p;
 }
 
+/* Enters a new namespace made from the lab root, with an established hash of `buckets`
+ * (docs/KERNEL.md, What a sock_diag dump costs), and brings its loopback up. */
+static void enter_fresh_ns(int root, size_t buckets)
+{
+	char val[32];
+
+	CHECK(setns(root, CLONE_NEWNET) == 0, "back to lab root: %s", strerror(errno));
+	snprintf(val, sizeof(val), "%zu", buckets);
+	put("/proc/sys/net/ipv4/tcp_child_ehash_entries", val);
+	CHECK(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
+	lo_up();
+}
+
+/* The cost of tcp_info: n full sockets dumped with INET_DIAG_INFO (the default) and
+ * without it (no_info), in a namespace of their own. */
+static void bench_info(int root, size_t n)
+{
+	struct diag_filter with = { 0 }, without = { .no_info = 1 };
+	const struct diag_sock *socks;
+	struct timing tw, to;
+	struct diag *d;
+	size_t got;
+	int reps = n >= 10000 ? 100 : 1000, *fds;
+
+	enter_fresh_ns(root, pow2_at_least(n));
+	fds = make_established(n);
+	CHECK(diag_open(-1, &d) == 0, "diag_open failed");
+	CHECK(diag_set_filter(d, &without) == 0, "filter");
+	to = time_dumps(d, reps);
+	CHECK(diag_set_filter(d, &with) == 0, "filter");
+	tw = time_dumps(d, reps);
+	CHECK(tw.n == n && to.n == n, "expected %zu sockets, dumped %zu / %zu", n, tw.n, to.n);
+	CHECK(diag_dump(d, &socks, &got) == 0 && got == n, "dump failed");
+	CHECK(socks[0].rto_us > 0, "no tcp_info in the records");
+	printf("  %8zu %9s | median %9.1f us  p90 %9.1f us | median %9.1f us  p90 %9.1f us\n",
+	       n, "ESTAB", tw.median_us, tw.p90_us, to.median_us, to.p90_us);
+	printf("  %8s %9s | %.3f us a socket, %+.0f %% for tcp_info (rto %u us, rtt %u us)\n",
+	       "", "", tw.median_us / (double)n, 100.0 * (tw.median_us / to.median_us - 1.0),
+	       socks[0].rto_us, socks[0].rtt_us);
+	diag_close(d);
+	close_all(fds, n);
+}
+
 int main(void)
 {
 	static const size_t counts[] = { 10, 1000, 10000, 100000 };
@@ -294,14 +373,9 @@ int main(void)
 		struct diag_filter all = { 0 }, fw2 = { .states = DIAG_MASK(DIAG_FIN_WAIT2) };
 		struct timing ta, tf;
 		struct diag *d;
-		char val[32];
 		int reps = n >= 100000 ? 30 : n >= 10000 ? 100 : 1000;
 
-		CHECK(setns(root, CLONE_NEWNET) == 0, "back to lab root: %s", strerror(errno));
-		snprintf(val, sizeof(val), "%zu", buckets);
-		put("/proc/sys/net/ipv4/tcp_child_ehash_entries", val);
-		CHECK(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
-		lo_up();
+		enter_fresh_ns(root, buckets);
 		put("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000");
 		put("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535");
 		put("/proc/sys/net/ipv4/tcp_tw_reuse", "0"); /* keep every TIME_WAIT */
@@ -358,6 +432,11 @@ int main(void)
 				    "(10 000 TW, FIN_WAIT2 only)", &missed);
 		}
 	}
+	printf("bench_diag: full sockets, one dump of all tracked states\n");
+	printf("  %8s %9s | %-32s | %-32s\n", "sockets", "state", "with tcp_info (INET_DIAG_INFO)",
+	       "without (no_info)");
+	bench_info(root, 1000);
+	bench_info(root, 10000);
 	CHECK(setns(host, CLONE_NEWNET) == 0, "back to the host: %s", strerror(errno));
 	close(root);
 	close(host);
