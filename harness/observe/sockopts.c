@@ -15,26 +15,29 @@ bool sockopts_row(const struct fw_key *k)
 	return k->scope == FW_SCOPE_SERVER && k->level;
 }
 
-/* Writes v into row k's field of cfg: the inverse of fw_key_int() for the types a socket
- * option row has. false for another type. */
-static bool store_int(const struct fw_key *k, struct fw_server_cfg *cfg, int v)
+/* The inverse of fw_key_int() for the types a socket-option row has. */
+bool sockopts_set(struct sockopts *o, const struct fw_key *k, int v)
 {
-	char *field = (char *)cfg + k->off;
+	char *field = (char *)&o->cfg + k->off;
 
+	if (!sockopts_row(k))
+		return false;
 	switch (k->type) {
 	case FW_T_BOOL:
 		*(bool *)(void *)field = v != 0;
-		return true;
+		break;
 	case FW_T_INT:
 		*(long *)(void *)field = v;
-		return true;
+		break;
 	case FW_T_SECONDS:
 	case FW_T_MSEC:
 		*(int *)(void *)field = v;
-		return true;
+		break;
 	default:
 		return false;
 	}
+	o->cfg.has |= k->has;
+	return true;
 }
 
 int sockopts_read_fd(int fd, struct sockopts *o)
@@ -53,10 +56,8 @@ int sockopts_read_fd(int fd, struct sockopts *o)
 		int v = 0;
 
 		len = sizeof(v);
-		if (!sockopts_row(k) || getsockopt(fd, k->level, k->optname, &v, &len) < 0)
-			continue;
-		if (store_int(k, &o->cfg, v))
-			o->cfg.has |= k->has;
+		if (sockopts_row(k) && !getsockopt(fd, k->level, k->optname, &v, &len))
+			sockopts_set(o, k, v);
 	}
 	len = sizeof(lg);
 	if (!getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len)) {

@@ -57,6 +57,11 @@ bool sockopts_equal(const struct sockopts *a, const struct sockopts *b);
  * read. */
 bool sockopts_get(const struct sockopts *o, const struct fw_key *k, int *v);
 
+/* Sets the option of row k to v and its presence bit; false when k is no socket-option
+ * row (or of a type none has). For values read elsewhere, such as a server's report of
+ * its own getsockopt. */
+bool sockopts_set(struct sockopts *o, const struct fw_key *k, int v);
+
 /* true for the schema rows that sockopts reads: scope FW_SCOPE_SERVER with a level. */
 bool sockopts_row(const struct fw_key *k);
 

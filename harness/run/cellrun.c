@@ -48,6 +48,7 @@ static void pump(struct ctx *c, int timeout_ms)
 		while (evpipe_next(&c->cpipe[i], &ev))
 			cell_on_client_line(c, i, &ev);
 	}
+	held_poll(c);
 }
 
 /* A client that ended before reporting its point. One that reported it then does its
@@ -483,11 +484,13 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 
 		if (!start_clients(&c) && !wait_point(&c) && !do_fault(&c))
 			sample_until_done(&c);
+		held_finish(&c);
 		sret = sampler_stop(c.sampler);
 		if (sret)
 			fail(&c, sret, "sampler: %s", strerror(-sret));
 		out->tl = sampler_timeline(c.sampler);
 	}
+	held_finish(&c); /* when the cell never sampled: says so */
 	out->interrupted = stopping(&c);
 	out->t_end = mono_ns();
 	/* The timeline belongs to the sampler: the outcome keeps both. */
@@ -502,4 +505,7 @@ void cell_outcome_clear(struct cell_outcome *out)
 	sampler_free(out->sampler);
 	out->sampler = NULL;
 	out->tl = NULL;
+	free(out->owners);
+	out->owners = NULL;
+	out->n_owners = 0;
 }

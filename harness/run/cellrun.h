@@ -15,7 +15,9 @@
 
 #include "err.h"
 #include "lab.h"
+#include "owner.h"
 #include "scenario.h"
+#include "sockopts.h"
 #include "timeline.h"
 
 struct sampler;
@@ -27,6 +29,24 @@ struct cellrun_env {
 	const atomic_bool *stop;	/* set by SIGINT/SIGTERM: give up quickly */
 	bool keep;			/* --keep: name the namespaces in /run/netns */
 };
+
+/* A server socket seen held (sock_diag's inode != 0) and the process that held it. */
+struct cell_owner {
+	uint64_t inode;
+	int pid;
+	char comm[OWNER_COMM_LEN];
+};
+
+/* The options of a server socket, read while a process held it. */
+struct cell_sockopts {
+	int pid;
+	char comm[OWNER_COMM_LEN];
+	bool reported;		/* not read by finwait: finwait-server's own getsockopt, from
+				 * its opts line (its sockets were never seen held long enough) */
+	struct sockopts opts;
+};
+
+#define CELL_SOCKOPTS_MAX 8
 
 /* What one cell produced. The timeline holds the server's sockets. */
 struct cell_outcome {
@@ -42,7 +62,18 @@ struct cell_outcome {
 	long connected;		/* connections the client reported reaching the point */
 	long failed;		/* connections that failed before the point */
 	bool limit_reached;	/* sampling ran to the limit (something lasted "forever") */
-	char server_opts[256];	/* effective socket options the server reported */
+	/* Every server socket seen held while sampling, sorted by inode (cell_owner_of()):
+	 * looked at in the cell's loop, so a socket held only between two looks (~10 ms)
+	 * may be missing. */
+	struct cell_owner *owners;
+	size_t n_owners;
+	/* The server's socket options: [0] from the first socket seen held (ESTABLISHED
+	 * first, FIN_WAIT1/2 after a shutdown()), then one for each other process whose
+	 * options differ; finwait-server's own report when none was seen. None read:
+	 * n_sockopts is 0 and sockopts_why says why. */
+	struct cell_sockopts sockopts[CELL_SOCKOPTS_MAX];
+	size_t n_sockopts;
+	char sockopts_why[160];
 	char addr[64];		/* server address:port */
 };
 
@@ -53,7 +84,11 @@ struct cell_outcome {
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out);
 
-/* Frees what *out holds (the sampler and its timeline); the rest stays readable. */
+/* Frees what *out holds (the sampler and its timeline, the owners); the rest stays
+ * readable. */
 void cell_outcome_clear(struct cell_outcome *out);
+
+/* Who held server socket inode, NULL when it was never seen held (or not resolved). */
+const struct cell_owner *cell_owner_of(const struct cell_outcome *out, uint64_t inode);
 
 #endif

@@ -2,6 +2,7 @@
  * public interface):
  *   cellrun.c     the cell's state machine: lab, sysctls, endpoints, fault, sampling
  *   cellstatus.c  what the children say on their status pipes
+ *   cellrun_held.c  the server's held sockets: who holds each, and their options
  *   external.c    a scenario's own server (program = command): ext_start_server()
  * A ctx lives on the stack of the worker thread that runs the cell. */
 #ifndef FINWAIT_CELLRUN_PRIV_H
@@ -19,6 +20,7 @@
 #include "cellrun.h"
 #include "diag.h"
 #include "evpipe.h"
+#include "owner.h"
 #include "proc.h"
 #include "util.h"
 
@@ -26,6 +28,30 @@
  * wait for anything slow: generous, since they are events, not sleeps. */
 #define READY_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define MAX_CLIENTS 8
+/* Processes whose socket options cellrun_held.c reads (prefork servers have several). */
+#define HELD_MAX_PIDS 64
+
+/* A process whose socket options cellrun_held.c reads. */
+struct held_pid {
+	int pid;
+	int tries;	/* reads tried */
+	bool done;	/* read, or not permitted */
+};
+
+/* What cellrun_held.c keeps between two looks at the sampler's held sockets. */
+struct cell_held {
+	struct owner_cache *cache;	/* NULL until the first look */
+	struct inode_map seen;		/* inode -> index in out->owners */
+	size_t cap_owners;
+	struct diag_sock *snap;		/* sampler_held()'s copy */
+	size_t cap_snap;
+	uint64_t samples;		/* the sample looked at last */
+	int64_t next;			/* no look before (CLOCK_MONOTONIC ns) */
+	struct held_pid pids[HELD_MAX_PIDS];
+	size_t npids;
+	bool have_reported;		/* finwait-server's opts line, in `reported` */
+	struct cell_sockopts reported;
+};
 
 struct ctx {
 	const struct cellrun_env *env;
@@ -47,6 +73,7 @@ struct ctx {
 	struct diag_tuple *tuples;
 	size_t n_tuples;
 	int64_t t_clients;	/* just before the first client was started */
+	struct cell_held held;
 };
 
 /* Records the cell's first error: out->rc = rc (-EIO for 0) and out->err's message.
@@ -103,6 +130,20 @@ static inline bool child_died(struct proc *p, const char *what, struct ctx *c)
  * readiness, connection events for the sampler, the point, and errors (through fail). */
 void cell_on_server_line(struct ctx *c, const struct status_event *ev);
 void cell_on_client_line(struct ctx *c, int i, const struct status_event *ev);
+
+/* cellrun_held.c, from the cell's loop (never the sampler's thread): looks at the held
+ * server sockets of the sampler's latest sample, at most every HELD_PERIOD: maps each new
+ * inode to its process, and reads the options of each process's first one. Errors are
+ * not the cell's: they become sockopts_why. */
+void held_poll(struct ctx *c);
+
+/* finwait-server's opts line (its own getsockopt of a connection): kept in case no
+ * socket of it is ever seen held long enough to be read. */
+void held_on_opts_line(struct ctx *c, const struct status_event *ev);
+
+/* The last look, then the outcome's tables are finished (sorted) and the working state
+ * freed. Idempotent. */
+void held_finish(struct ctx *c);
 
 /* external.c: starts the scenario's server command in the server namespace (its folder
  * in c->dir, which the caller removes) and waits until its listener shows in sock_diag.

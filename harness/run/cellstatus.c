@@ -1,7 +1,7 @@
 /* cellstatus: what a cell's children say on their status pipes (common/status.h): the
  * server's listener, its accepted connections and closes (turned into timeline events
- * for the sampler), its effective socket options, the clients' point, and the errors of
- * either that fail the cell. */
+ * for the sampler), its effective socket options (to cellrun_held.c), the clients' point,
+ * and the errors of either that fail the cell. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,18 +114,7 @@ void cell_on_server_line(struct ctx *c, const struct status_event *ev)
 		c->listening = true;
 		break;
 	case STATUS_OPTS:
-		if (!c->out->server_opts[0]) {
-			size_t off = 0;
-
-			for (int i = 0; i < ev->nkeys && off < sizeof(c->out->server_opts); i++) {
-				if (!strcmp(ev->key[i], "id"))
-					continue;
-				off += (size_t)snprintf(c->out->server_opts + off,
-							sizeof(c->out->server_opts) - off,
-							"%s%s=%s", off ? " " : "", ev->key[i],
-							ev->val[i]);
-			}
-		}
+		held_on_opts_line(c, ev);
 		break;
 	case STATUS_LIMIT:
 		on_limit(c, "finwait-server", ev);
