@@ -200,6 +200,27 @@ static struct json_object *jstr(const char *s)
 	return json_object_new_string(s ? s : "");
 }
 
+static struct json_object *json_sockopts(const struct report_sockopts *so)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (so->pid)
+		jset(o, "pid", json_object_new_int(so->pid));
+	if (so->process)
+		jset(o, "process", jstr(so->process));
+	for (size_t i = 0; so->read && i < so->n_opts; i++)
+		jset(o, so->opts[i].key, json_object_new_int64(so->opts[i].value));
+	if (so->read && so->has_linger)
+		jset(o, "so_linger", so->linger_on ? json_object_new_int(so->linger_s)
+						   : jstr("off"));
+	if (so->read && so->source)
+		jset(o, "source", jstr(so->source));
+	jset(o, "read", json_object_new_boolean(so->read));
+	if (!so->read)
+		jset(o, "why", jstr(so->why));
+	return o;
+}
+
 static struct json_object *json_cell(const struct report_cell *c)
 {
 	struct json_object *o = json_object_new_object(), *params, *conns, *fw, *ex;
@@ -277,6 +298,17 @@ static struct json_object *json_cell(const struct report_cell *c)
 	jset(o, "verdict", jstr(report_verdict_name(c->verdict)));
 	if (c->error)
 		jset(o, "error", jstr(c->error));
+	if (c->n_sockopts) {
+		struct json_object *so = json_sockopts(&c->sockopts[0]), *others;
+
+		if (c->n_sockopts > 1) {
+			others = json_object_new_array();
+			for (size_t i = 1; i < c->n_sockopts; i++)
+				json_object_array_add(others, json_sockopts(&c->sockopts[i]));
+			jset(so, "others", others);
+		}
+		jset(o, "server_sockopts", so);
+	}
 	return o;
 }
 

@@ -25,7 +25,13 @@
  *   of 100 000 connections).
  * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
  *   largest FIN_WAIT2 still counted as none}.
- * A cell with an error message gets "error": "..." too. Beyond docs/DESIGN.md's keys, a cell
+ * A cell with an error message gets "error": "..." too. A cell whose server's socket
+ * options were looked for has "server_sockopts": {"pid": N, "process": NAME, "keepalive":
+ *   0|1, "keepidle": s, "keepintvl": s, "keepcnt": n, "linger2": s, "user_timeout": ms,
+ *   "sndbuf": bytes, "so_linger": "off" | s, "source": "pidfd_getfd" | "finwait-server",
+ *   "read": true, "others": [ the same for other processes whose options differ ]} or
+ *   {"read": false, "why": "..."}; keepidle, keepintvl, keepcnt, linger2 and sndbuf are
+ *   effective values (a sysctl when the socket sets none: sockopts.h). Beyond docs/DESIGN.md's keys, a cell
  * with aggregates has "states": {"FIN_WAIT2": {"count", "bounded", "forever", "peak",
  *   "min": [lo, hi], "p50": [lo, hi], "p99": [lo, hi], "max": [lo, hi]}, ...}: each true
  *   percentile of the state's lifetimes lies within its [lo, hi] (null when none ended). */
@@ -81,6 +87,28 @@ struct report_agg {
 	int64_t hi_min, hi_p50, hi_p99, hi_max;
 };
 
+/* One socket option of the server's, as read: key is the schema's name ("keepidle"). */
+struct report_opt {
+	const char *key;
+	long long value;
+};
+
+#define REPORT_OPTS_MAX 16
+
+/* The server's socket options (JSON "server_sockopts"), or why they could not be read. */
+struct report_sockopts {
+	bool read;
+	const char *why;		/* when !read */
+	int pid;			/* 0: unknown */
+	const char *process;		/* NULL: unknown */
+	const char *source;		/* who called getsockopt: "pidfd_getfd" (finwait),
+					 * "finwait-server" (its own report) */
+	struct report_opt opts[REPORT_OPTS_MAX];
+	size_t n_opts;
+	bool has_linger, linger_on;	/* SO_LINGER */
+	int linger_s;
+};
+
 enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
 
 struct report_cell {
@@ -97,6 +125,10 @@ struct report_cell {
 	int64_t elapsed_ns;		/* wall time the cell took */
 	enum report_verdict verdict;
 	const char *error;		/* why it failed or was skipped, NULL if none */
+	/* The server's socket options: [0] is "server_sockopts", the others (other processes
+	 * whose options differ) its "others"; none: no key. */
+	const struct report_sockopts *sockopts;
+	size_t n_sockopts;
 };
 
 struct report {
