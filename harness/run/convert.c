@@ -99,6 +99,37 @@ static int convert_params(struct cell_report *r, const struct scenario *sc)
 	return 0;
 }
 
+/* One reading of the server's socket options (cellrun_held.c) as a report entry. */
+static void convert_opts(const struct cell_sockopts *cs, struct report_sockopts *so)
+{
+	so->read = true;
+	so->pid = cs->pid;
+	so->process = cs->comm;
+	so->source = cs->reported ? "finwait-server" : "pidfd_getfd";
+	for (size_t i = 0; i < FW_K_COUNT && so->n_opts < REPORT_OPTS_MAX; i++) {
+		int v;
+
+		if (sockopts_get(&cs->opts, &fw_keys[i], &v))
+			so->opts[so->n_opts++] = (struct report_opt){ fw_keys[i].name, v };
+	}
+	so->has_linger = cs->opts.has_linger;
+	so->linger_on = cs->opts.linger_on;
+	so->linger_s = cs->opts.linger_s;
+}
+
+/* The server's socket options as read, or why none could be (JSON server_sockopts). */
+static void convert_sockopts(struct cell_report *r, const struct cell_outcome *out)
+{
+	for (size_t i = 0; i < out->n_sockopts; i++)
+		convert_opts(&out->sockopts[i], &r->sockopts[i]);
+	r->rc.n_sockopts = out->n_sockopts;
+	if (!out->n_sockopts && out->sockopts_why[0]) {
+		r->sockopts[0].why = out->sockopts_why;
+		r->rc.n_sockopts = 1;
+	}
+	r->rc.sockopts = r->sockopts;
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -115,6 +146,7 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 			return ret;
 		convert_aggs(r, out->tl);
 	}
+	convert_sockopts(r, out);
 	rc->verdict = judge_cell(sc, menv, out, &rc->expect, r->why, sizeof(r->why));
 	rc->error = r->why[0] ? r->why : NULL;
 	/* A skipped cell's timeline is truncated, or there is none: no statistics. */

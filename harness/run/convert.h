@@ -18,6 +18,7 @@ struct cell_report {
 	struct report_state *states;
 	char *addrs;			/* the connections' "addr:port" texts */
 	struct report_agg aggs[DIAG_NSTATES];
+	struct report_sockopts sockopts[CELL_SOCKOPTS_MAX];	/* behind rc.sockopts */
 	char why[512];			/* behind rc.error */
 };
 
