@@ -30,18 +30,19 @@ void tl_phase_start(const struct tl_conn *c, struct tl_visit *v, const struct di
 	v->rto_us = s ? s->rto_us : 0;
 }
 
-/* Room in the phase store: 2 entries at first, then doubling; the capacity follows from
- * the count, so the connection does not keep it. 0 or -ENOMEM. */
+/* Room in the phase store for one more: 1 entry at first (the usual need), then
+ * doubling; the capacity follows from the count, so the connection does not keep it.
+ * 0 or -ENOMEM. */
 static int grow_more(struct tl_conn *c)
 {
 	size_t cap = 0, n = c->nmore;
 
 	if (n) {
-		cap = 2;
+		cap = 1;
 		while (cap < n)
 			cap *= 2;
 	}
-	return tl_grow_from((void **)&c->more, &cap, n + 1, sizeof(*c->more), 2);
+	return tl_grow_from((void **)&c->more, &cap, n + 1, sizeof(*c->more), 1);
 }
 
 /* What a record adds to the phase it continues: the inode while held, and the RTO when

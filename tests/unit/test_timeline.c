@@ -10,74 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "timeline.h"
-#include "util.h"
-
-#define MS NSEC_PER_MSEC
-#define US NSEC_PER_USEC
-
-/* Sample k is taken in [k ms, k ms + 100 us]. */
-static int64_t B(int k) { return k * MS; }
-static int64_t A(int k) { return k * MS + 100 * US; }
-
-static struct diag_tuple tup(int id)
-{
-	struct diag_tuple t;
-
-	memset(&t, 0, sizeof(t));
-	t.family = AF_INET;
-	t.lport = 80;
-	t.rport = (uint16_t)(40000 + id);
-	inet_pton(AF_INET, "198.18.0.1", t.laddr);
-	inet_pton(AF_INET, "198.18.0.2", t.raddr);
-	return t;
-}
-
-static struct diag_sock sk(int id, int state, uint64_t cookie)
-{
-	struct diag_sock s;
-
-	memset(&s, 0, sizeof(s));
-	s.tuple = tup(id);
-	s.state = (uint8_t)state;
-	s.cookie = cookie;
-	return s;
-}
-
-/* Adds sample k with n records. */
-static void add(struct timeline *tl, int k, const struct diag_sock *s, size_t n)
-{
-	assert_int_equal(timeline_add_sample(tl, B(k), A(k), s, n), 0);
-}
-
-static void add1(struct timeline *tl, int k, struct diag_sock s)
-{
-	add(tl, k, &s, 1);
-}
-
-static const struct tl_conn *only_conn(struct timeline *tl)
-{
-	size_t i, found = 0;
-	const struct tl_conn *c = NULL;
-
-	for (i = 0; i < timeline_conn_count(tl); i++)
-		if (timeline_conn(tl, i)) {
-			c = timeline_conn(tl, i);
-			found++;
-		}
-	assert_int_equal(found, 1);
-	return c;
-}
-
-static void assert_visit(const struct tl_visit *v, int state, int64_t elo, int64_t ehi,
-			 int64_t llo, int64_t lhi)
-{
-	assert_int_equal(v->state, state);
-	assert_int_equal(v->entered_lo, elo);
-	assert_int_equal(v->entered_hi, ehi);
-	assert_int_equal(v->left_lo, llo);
-	assert_int_equal(v->left_hi, lhi);
-}
+#include "unit/timeline_fixture.h"
 
 /* ESTABLISHED in samples 1-3, FIN_WAIT2 in 4-6, gone at 7. */
 static void test_basic_bounds(void **state)
@@ -129,15 +62,6 @@ static void test_missed_samples(void **state)
 	assert_visit(&c->visits[0], DIAG_ESTABLISHED, B(0), A(1), B(2), A(10));
 	assert_visit(&c->visits[1], DIAG_FIN_WAIT2, B(2), A(10), B(11), A(20));
 	timeline_free(tl);
-}
-
-static size_t count_conns(struct timeline *tl)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < timeline_conn_count(tl); i++)
-		n += timeline_conn(tl, i) != NULL;
-	return n;
 }
 
 /* A new cookie on the same 4-tuple is a new connection. */
