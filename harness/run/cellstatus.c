@@ -66,20 +66,27 @@ static void on_accepted(struct ctx *c, const struct status_event *ev)
 }
 
 /* close(), shutdown() or SO_LINGER close as the server saw it, stamped before (t) and
- * after (done) the call: FIN_WAIT1 began in between, a reset socket was gone by done. */
+ * after (done) the call: FIN_WAIT1 began in between, a reset socket was gone by done.
+ * close() also released the socket by done (an SO_LINGER close holds it until the FIN is
+ * ACKed or the linger time ends, docs/KERNEL.md rule 6): TL_EVENT_ORPHAN narrows the
+ * held -> orphan phase boundary. shutdown() keeps it held. */
 static void on_close(struct ctx *c, const struct status_event *ev)
 {
 	const char *style = status_get(ev, "style");
 	long long id, done;
+	int kind;
 
 	if (!c->sampler || !style || status_get_long(ev, "id", &id) || id <= 0 ||
 	    (size_t)id >= c->n_tuples || !c->tuples[id].family ||
 	    status_get_long(ev, "done", &done) || done < ev->t)
 		return;
-	if (fw_name_lookup(&fw_close_names, style, true) == FW_CLOSE_LINGER0)
+	kind = fw_name_lookup(&fw_close_names, style, true);
+	if (kind == FW_CLOSE_LINGER0)
 		sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, ev->t, done);
 	else if (strcmp(style, "none"))
 		sampler_add_event(c->sampler, &c->tuples[id], DIAG_FIN_WAIT1, ev->t, done);
+	if (kind == FW_CLOSE_CLOSE || str_startswith(style, "linger:"))
+		sampler_add_event(c->sampler, &c->tuples[id], TL_EVENT_ORPHAN, ev->t, done);
 }
 
 /* An endpoint (`who`) that could not raise its descriptor limit fails the cell. */
