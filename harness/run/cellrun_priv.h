@@ -68,6 +68,7 @@ struct ctx {
 	int port;
 	bool listening;
 	bool point;
+	bool faulted;		/* the fault was done (finwait's, or the client's own) */
 	/* The server's connections by status-line id, to turn its close events into
 	 * timeline events (a socket reset between two samples is still accounted for). */
 	struct diag_tuple *tuples;
