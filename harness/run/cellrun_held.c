@@ -236,7 +236,9 @@ void held_finish(struct ctx *c)
 		out->n_sockopts = 1;
 	}
 	if (!out->n_sockopts && !out->sockopts_why[0])
-		set_why(c, "no server socket was seen held (an application's, inode != 0) while sampling");
+		set_why(c, h->samples ? "no server socket was seen held (an application's, "
+					"inode != 0) while sampling"
+				      : "the server's sockets were never sampled");
 	owner_cache_free(h->cache);
 	inode_map_free(&h->seen);
 	free(h->snap);
