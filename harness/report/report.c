@@ -35,10 +35,11 @@ int report_fw2_stats(const struct report_conn *conns, size_t n, struct report_fw
 			if (strcmp(s->state, "FIN_WAIT2"))
 				continue;
 			out->count++;
-			if (s->open)
+			if (s->span.open)
 				out->forever++;
 			else
-				life[out->ended++] = s->life_min_ns + (s->life_max_ns - s->life_min_ns) / 2;
+				life[out->ended++] = s->span.life_min_ns +
+						     (s->span.life_max_ns - s->span.life_min_ns) / 2;
 		}
 	if (out->ended) {
 		sort_int64(life, out->ended);
@@ -221,16 +222,52 @@ static struct json_object *json_sockopts(const struct report_sockopts *so)
 	return o;
 }
 
-static struct json_object *json_cell(const struct report_cell *c)
+/* "entered", "left" and "lifetime" of a state or a phase, into o. */
+static void json_span(struct json_object *o, const struct report_span *sp)
 {
-	struct json_object *o = json_object_new_object(), *params, *conns, *fw, *ex;
+	struct json_object *life = json_object_new_object();
 
-	jset(o, "name", jstr(c->name));
-	params = json_object_new_object();
-	for (size_t i = 0; i < c->n_params; i++)
-		jset(params, c->params[i].key, jstr(c->params[i].value));
-	jset(o, "params", params);
-	conns = json_object_new_array();
+	jset(o, "entered", jpair(sp->entered_lo_ns, sp->entered_hi_ns));
+	jset(o, "left", sp->open ? NULL : jpair(sp->left_lo_ns, sp->left_hi_ns));
+	jset(life, "min", jsec(sp->life_min_ns));
+	jset(life, "max", sp->open ? NULL : jsec(sp->life_max_ns));
+	jset(o, "lifetime", life);
+}
+
+static struct json_object *json_phase(const struct report_phase *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	jset(o, "owner", jstr(p->held ? "held" : "orphan"));
+	jset(o, "process", p->process ? jstr(p->process) : NULL);
+	jset(o, "pid", p->pid ? json_object_new_int(p->pid) : NULL);
+	jset(o, "timer", jstr(p->timer));
+	json_span(o, &p->span);
+	jset(o, "rto", p->rto_ns ? jsec(p->rto_ns) : NULL);
+	if (p->mixed)
+		jset(o, "mixed", json_object_new_boolean(1));
+	return o;
+}
+
+static struct json_object *json_state(const struct report_state *s)
+{
+	struct json_object *o = json_object_new_object(), *phases;
+
+	jset(o, "state", jstr(s->state));
+	json_span(o, &s->span);
+	if (s->span.open && s->end_unseen)
+		jset(o, "end_unseen", json_object_new_boolean(1));
+	phases = json_object_new_array();
+	for (size_t k = 0; k < s->n_phases; k++)
+		json_object_array_add(phases, json_phase(&s->phases[k]));
+	jset(o, "phases", phases);
+	return o;
+}
+
+static struct json_object *json_conns(const struct report_cell *c)
+{
+	struct json_object *conns = json_object_new_array();
+
 	for (size_t i = 0; i < c->n_conns; i++) {
 		const struct report_conn *cn = &c->conns[i];
 		struct json_object *jc = json_object_new_object(), *states;
@@ -238,25 +275,24 @@ static struct json_object *json_cell(const struct report_cell *c)
 		jset(jc, "local", jstr(cn->local));
 		jset(jc, "remote", jstr(cn->remote));
 		states = json_object_new_array();
-		for (size_t j = 0; j < cn->n_states; j++) {
-			const struct report_state *s = &cn->states[j];
-			struct json_object *js = json_object_new_object(), *life;
-
-			jset(js, "state", jstr(s->state));
-			jset(js, "entered", jpair(s->entered_lo_ns, s->entered_hi_ns));
-			jset(js, "left", s->open ? NULL : jpair(s->left_lo_ns, s->left_hi_ns));
-			life = json_object_new_object();
-			jset(life, "min", jsec(s->life_min_ns));
-			jset(life, "max", s->open ? NULL : jsec(s->life_max_ns));
-			jset(js, "lifetime", life);
-			if (s->open && s->end_unseen)
-				jset(js, "end_unseen", json_object_new_boolean(1));
-			json_object_array_add(states, js);
-		}
+		for (size_t j = 0; j < cn->n_states; j++)
+			json_object_array_add(states, json_state(&cn->states[j]));
 		jset(jc, "states", states);
 		json_object_array_add(conns, jc);
 	}
-	jset(o, "connections", conns);
+	return conns;
+}
+
+static struct json_object *json_cell(const struct report_cell *c)
+{
+	struct json_object *o = json_object_new_object(), *params, *fw, *ex;
+
+	jset(o, "name", jstr(c->name));
+	params = json_object_new_object();
+	for (size_t i = 0; i < c->n_params; i++)
+		jset(params, c->params[i].key, jstr(c->params[i].value));
+	jset(o, "params", params);
+	jset(o, "connections", json_conns(c));
 	fw = json_object_new_object();
 	jset(fw, "count", json_object_new_int64((int64_t)c->fw2.count));
 	jset(fw, "min", c->fw2.ended ? jsec(c->fw2.min_ns) : NULL);
@@ -447,36 +483,67 @@ static void csv_put(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int report_write_csv(const struct report *r, FILE *f)
+/* The phase columns of a state's row: phases, held_min, held_max (report.h). */
+static void csv_phases(FILE *f, const struct report_state *s)
 {
+	int64_t hmin = 0, hmax = 0;
+	bool bounded = true;
 	char a[48];
 
+	fputc(',', f);
+	for (size_t k = 0; k < s->n_phases; k++) {
+		const struct report_phase *p = &s->phases[k];
+
+		fprintf(f, "%s%s/%s", k ? ";" : "", p->held ? "held" : "orphan", p->timer);
+		if (!p->held)
+			continue;
+		hmin += p->span.life_min_ns;
+		hmax += p->span.life_max_ns;
+		bounded = bounded && !p->span.open;
+	}
+	if (!s->n_phases) {
+		fputs(",,", f);
+		return;
+	}
+	fprintf(f, ",%s", sec_text(hmin, a, sizeof(a)));
+	fprintf(f, ",%s", bounded ? sec_text(hmax, a, sizeof(a)) : "");
+}
+
+static void csv_row(FILE *f, const struct report_cell *c, const struct report_conn *cn,
+		    const struct report_state *s)
+{
+	const struct report_span *sp = &s->span;
+	char a[48];
+
+	csv_put(f, c->name);
+	fputc(',', f);
+	csv_put(f, cn->local);
+	fputc(',', f);
+	csv_put(f, cn->remote);
+	fputc(',', f);
+	csv_put(f, s->state);
+	fprintf(f, ",%s", sec_text(sp->entered_lo_ns, a, sizeof(a)));
+	fprintf(f, ",%s", sec_text(sp->entered_hi_ns, a, sizeof(a)));
+	fprintf(f, ",%s", sp->open ? "" : sec_text(sp->left_lo_ns, a, sizeof(a)));
+	fprintf(f, ",%s", sp->open ? "" : sec_text(sp->left_hi_ns, a, sizeof(a)));
+	fprintf(f, ",%s", sec_text(sp->life_min_ns, a, sizeof(a)));
+	fprintf(f, ",%s", sp->open ? "" : sec_text(sp->life_max_ns, a, sizeof(a)));
+	csv_phases(f, s);
+	fputs("\r\n", f);
+}
+
+int report_write_csv(const struct report *r, FILE *f)
+{
 	fputs("cell,local,remote,state,entered_lo,entered_hi,left_lo,left_hi,"
-	      "lifetime_min,lifetime_max\r\n", f);
+	      "lifetime_min,lifetime_max,phases,held_min,held_max\r\n", f);
 	for (size_t i = 0; i < r->n_cells; i++) {
 		const struct report_cell *c = &r->cells[i];
 
 		for (size_t j = 0; j < c->n_conns; j++) {
 			const struct report_conn *cn = &c->conns[j];
 
-			for (size_t k = 0; k < cn->n_states; k++) {
-				const struct report_state *s = &cn->states[k];
-
-				csv_put(f, c->name);
-				fputc(',', f);
-				csv_put(f, cn->local);
-				fputc(',', f);
-				csv_put(f, cn->remote);
-				fputc(',', f);
-				csv_put(f, s->state);
-				fprintf(f, ",%s", sec_text(s->entered_lo_ns, a, sizeof(a)));
-				fprintf(f, ",%s", sec_text(s->entered_hi_ns, a, sizeof(a)));
-				fprintf(f, ",%s", s->open ? "" : sec_text(s->left_lo_ns, a, sizeof(a)));
-				fprintf(f, ",%s", s->open ? "" : sec_text(s->left_hi_ns, a, sizeof(a)));
-				fprintf(f, ",%s", sec_text(s->life_min_ns, a, sizeof(a)));
-				fprintf(f, ",%s\r\n", s->open ? "" : sec_text(s->life_max_ns, a,
-									     sizeof(a)));
-			}
+			for (size_t k = 0; k < cn->n_states; k++)
+				csv_row(f, c, cn, &cn->states[k]);
 		}
 	}
 	return ferror(f) ? -EIO : 0;

@@ -10,11 +10,21 @@
  *     "name": "...", "params": {"key": "value", ...},
  *     "connections": [ {"local": "addr:port", "remote": "addr:port", "states": [
  *        {"state": "FIN_WAIT2", "entered": [lo, hi], "left": [lo, hi] | null,
- *         "lifetime": {"min": s, "max": s | null}} ] } ],
+ *         "lifetime": {"min": s, "max": s | null},
+ *         "phases": [ {"owner": "held" | "orphan", "process": NAME | null,
+ *                      "pid": N | null, "timer": "none" | "retransmit" | "keepalive" |
+ *                      "probe" | "timewait", "entered": [lo, hi], "left": [lo, hi] | null,
+ *                      "lifetime": {"min": s, "max": s | null}, "rto": s | null} ]} ] } ],
  *     "fin_wait2": {"count": n, "min": s, "p50": s, "p99": s, "max": s, "forever": n},
  *     "expect": {"min": s | null, "max": s | null, "why": "..."},
  *     "verdict": "pass" | "fail" | "skip" } ] }
  * - "entered"/"left" are [lo, hi]: the transition happened between two samples.
+ * - "phases" cut a state where its owner or kernel timer changed (timeline.h): held (an
+ *   application has a descriptor: "process" and "pid" name it when known) or orphan (after
+ *   close(), and every minisocket); "rto" is the last tcpi_rto seen in the phase (null
+ *   for a minisocket). The first phase enters with its state, the last leaves with it.
+ *   A phase that folded later changes (too many in one state) has "mixed": true. A state
+ *   known only from events has "phases": [ ].
  * - A state still held at the end has "left": null and lifetime "max": null (it lasted at
  *   least "min": at the limit, "forever"). One known only from an endpoint's event, whose
  *   end was never seen, has the same plus "end_unseen": true.
@@ -45,14 +55,33 @@
 
 #include "model.h"
 
-struct report_state {
-	const char *state;		/* "FIN_WAIT2", "TIME_WAIT", ... */
+/* When a state or a phase began and ended, each an interval, and how long it lasted. */
+struct report_span {
 	int64_t entered_lo_ns, entered_hi_ns;
-	bool open;			/* still in this state at the end (or end_unseen) */
+	bool open;			/* still in it at the end (or its end unseen) */
 	int64_t left_lo_ns, left_hi_ns;	/* unless open */
 	int64_t life_min_ns, life_max_ns;	/* life_max_ns unused when open */
-	bool end_unseen;		/* with open: its end was never observed, the state is
-					 * known only from an endpoint's event */
+};
+
+/* One phase of a state: who had the socket and which kernel timer ran on it. */
+struct report_phase {
+	struct report_span span;
+	bool held;			/* an application held it (inode != 0); else orphan */
+	bool mixed;			/* later changes of owner or timer folded into it */
+	const char *timer;		/* "none", "retransmit", "keepalive", "probe", "timewait" */
+	uint32_t inode;			/* held: the socket's inode (to find its process) */
+	int pid;			/* the holder, 0: unknown (JSON null) */
+	const char *process;		/* its command name, NULL: unknown (JSON null) */
+	int64_t rto_ns;			/* the last RTO seen in it, 0: unknown (JSON null) */
+};
+
+struct report_state {
+	const char *state;		/* "FIN_WAIT2", "TIME_WAIT", ... */
+	struct report_span span;
+	bool end_unseen;		/* with span.open: its end was never observed, the state
+					 * is known only from an endpoint's event */
+	const struct report_phase *phases;	/* in order; none when known from events only */
+	size_t n_phases;
 };
 
 struct report_conn {
@@ -168,8 +197,13 @@ int report_write_json(const struct report *r, FILE *f);
 int report_write_junit(const struct report *r, FILE *f);
 
 /* CSV (RFC 4180) of the raw timeline: a header, then a row per connection and state:
- * cell,local,remote,state,entered_lo,entered_hi,left_lo,left_hi,lifetime_min,lifetime_max
- * with seconds; left and lifetime_max empty for a state still held. Returns 0 or -EIO. */
+ * cell,local,remote,state,entered_lo,entered_hi,left_lo,left_hi,lifetime_min,lifetime_max,
+ * phases,held_min,held_max
+ * with seconds; left and lifetime_max empty for a state still held. phases lists the
+ * state's phases as owner/timer, separated by ';' ("held/none;orphan/timewait");
+ * held_min and held_max bound how long an application held the socket in the state
+ * (held_max empty when a held phase has no end; both empty when no phase is known).
+ * Returns 0 or -EIO. */
 int report_write_csv(const struct report *r, FILE *f);
 
 #endif

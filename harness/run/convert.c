@@ -6,45 +6,89 @@
 
 #include "judge.h"
 #include "timeline.h"
+#include "util.h"
 
 /* Room for one end's "addr:port" (diag_tuple_format_end()). */
 #define ADDR_TEXT 64
 
-static void convert_visit(const struct tl_visit *tv, int64_t t0, struct report_state *st)
+/* The times of a state or a phase relative to the cell's start t0, from its bounds in p (a
+ * visit's are copied into a tl_phase); an entry before the first sample shows as its
+ * upper bound. */
+static void convert_span(const struct tl_phase *p, int64_t t0, struct report_span *sp)
 {
 	int64_t lo, hi;
 
-	st->state = diag_state_name(tv->state);
-	st->entered_hi_ns = tv->entered_hi - t0;
-	st->entered_lo_ns = tv->entered_lo == TL_NINF ? st->entered_hi_ns : tv->entered_lo - t0;
-	st->open = tv->left_hi == TL_INF;
-	st->end_unseen = tv->flags & TL_V_NO_END;
-	if (!st->open) {
-		st->left_lo_ns = tv->left_lo - t0;
-		st->left_hi_ns = tv->left_hi - t0;
+	sp->entered_hi_ns = p->entered_hi - t0;
+	sp->entered_lo_ns = p->entered_lo == TL_NINF ? sp->entered_hi_ns : p->entered_lo - t0;
+	sp->open = p->left_hi == TL_INF;
+	if (!sp->open) {
+		sp->left_lo_ns = p->left_lo - t0;
+		sp->left_hi_ns = p->left_hi - t0;
 	}
-	tl_visit_lifetime(tv, &lo, &hi);
-	st->life_min_ns = lo;
-	st->life_max_ns = hi == TL_INF ? lo : hi;
+	tl_phase_lifetime(p, &lo, &hi);
+	sp->life_min_ns = lo;
+	sp->life_max_ns = hi == TL_INF ? lo : hi;
+}
+
+/* One phase. Its process (pid, name) is left unknown here: the holder of p->inode. */
+static void convert_phase(const struct tl_phase *tp, int64_t t0, struct report_phase *p)
+{
+	convert_span(tp, t0, &p->span);
+	p->held = tp->owner == TL_HELD;
+	p->mixed = tp->flags & TL_P_MIXED;
+	p->timer = diag_timer_name(tp->timer);
+	p->inode = tp->inode;
+	p->pid = 0;
+	p->process = NULL;
+	p->rto_ns = (int64_t)tp->rto_us * NSEC_PER_USEC;
+}
+
+/* Visit vi of c as a state row, its phases into `phases` (room for all of them). */
+static void convert_visit(const struct tl_conn *c, size_t vi, int64_t t0,
+			  struct report_state *st, struct report_phase *phases)
+{
+	const struct tl_visit *tv = &c->visits[vi];
+	const struct tl_phase whole = { .entered_lo = tv->entered_lo,
+					.entered_hi = tv->entered_hi, .left_lo = tv->left_lo,
+					.left_hi = tv->left_hi };
+	struct tl_phase ph[TL_PHASES_MAX];
+
+	st->state = diag_state_name(tv->state);
+	convert_span(&whole, t0, &st->span);
+	st->end_unseen = tv->flags & TL_V_NO_END;
+	st->n_phases = tl_visit_phases(c, vi, ph);
+	st->phases = phases;
+	for (size_t k = 0; k < st->n_phases; k++)
+		convert_phase(&ph[k], t0, &phases[k]);
+}
+
+/* How many connections, visits and phases the timeline holds. */
+static void count_rows(const struct timeline *tl, size_t *nc, size_t *ns, size_t *np)
+{
+	*nc = *ns = *np = 0;
+	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+
+		if (!c)
+			continue;
+		(*nc)++;
+		*ns += c->nvisits;
+		for (uint32_t v = 0; v < c->nvisits; v++)
+			*np += tl_visit_phases(c, v, NULL);
+	}
 }
 
 /* The timeline's connections as report rows, relative to the cell's start t0. */
 static int convert_conns(struct cell_report *r, const struct timeline *tl, int64_t t0)
 {
-	size_t nc = 0, ns = 0, k = 0, si = 0;
+	size_t nc, ns, np, k = 0, si = 0, pi = 0;
 
-	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
-		const struct tl_conn *c = timeline_conn(tl, i);
-
-		if (c) {
-			nc++;
-			ns += c->nvisits;
-		}
-	}
+	count_rows(tl, &nc, &ns, &np);
 	r->conns = calloc(nc ? nc : 1, sizeof(*r->conns));
 	r->states = calloc(ns ? ns : 1, sizeof(*r->states));
+	r->phases = calloc(np ? np : 1, sizeof(*r->phases));
 	r->addrs = malloc((nc ? nc : 1) * 2 * ADDR_TEXT);
-	if (!r->conns || !r->states || !r->addrs)
+	if (!r->conns || !r->states || !r->phases || !r->addrs)
 		return -ENOMEM;
 	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
 		const struct tl_conn *c = timeline_conn(tl, i);
@@ -57,8 +101,10 @@ static int convert_conns(struct cell_report *r, const struct timeline *tl, int64
 		rc->remote = diag_tuple_format_end(&c->tuple, 1, a + ADDR_TEXT, ADDR_TEXT);
 		rc->states = &r->states[si];
 		rc->n_states = c->nvisits;
-		for (uint32_t v = 0; v < c->nvisits; v++)
-			convert_visit(&c->visits[v], t0, &r->states[si++]);
+		for (uint32_t v = 0; v < c->nvisits; v++) {
+			convert_visit(c, v, t0, &r->states[si], &r->phases[pi]);
+			pi += r->states[si++].n_phases;
+		}
 		k++;
 	}
 	r->rc.conns = r->conns;
@@ -161,5 +207,6 @@ void cell_report_clear(struct cell_report *r)
 	free(r->params);
 	free(r->conns);
 	free(r->states);
+	free(r->phases);
 	free(r->addrs);
 }

@@ -1,7 +1,7 @@
 /* convert: one cell's outcome into the report's rows (report.h): its name and
- * parameters, its connections and their states with times relative to the cell's start,
- * the FIN_WAIT2 statistics, per-state aggregates, and its verdict (judge.h). Owns the
- * memory behind those rows. */
+ * parameters, its connections and their states and phases with times relative to the
+ * cell's start, the FIN_WAIT2 statistics, per-state aggregates, and its verdict
+ * (judge.h). Owns the memory behind those rows. */
 #ifndef FINWAIT_CONVERT_H
 #define FINWAIT_CONVERT_H
 
@@ -16,6 +16,7 @@ struct cell_report {
 	struct report_param *params;
 	struct report_conn *conns;
 	struct report_state *states;
+	struct report_phase *phases;	/* the states' phases, behind states[].phases */
 	char *addrs;			/* the connections' "addr:port" texts */
 	struct report_agg aggs[DIAG_NSTATES];
 	struct report_sockopts sockopts[CELL_SOCKOPTS_MAX];	/* behind rc.sockopts */

@@ -1,5 +1,5 @@
 /* Unit tests for report.c: FIN_WAIT2 statistics, and each writer (table, JSON, JUnit,
- * CSV) against the expected output in tests/unit/data/report.*. */
+ * CSV) against the expected output in tests/unit/data/report.*; the states' phases. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -17,22 +17,45 @@
 #define MS NSEC_PER_MSEC
 #define S NSEC_PER_SEC
 
-/* A cell that passed: two connections, FIN_WAIT1 then FIN_WAIT2 for ~2 s. */
+/* A cell that passed: two connections, FIN_WAIT1 then FIN_WAIT2 for ~2 s, orphaned at
+ * close(); the second one's states are known from events only (no phase). */
+static const struct report_phase ph_a[] = {
+	{ { 100 * MS, 101 * MS, false, 101 * MS, 102 * MS, 0, 2 * MS }, false, false,
+	  "retransmit", 0, 0, NULL, 204 * MS },
+	{ { 101 * MS, 102 * MS, false, 2121 * MS, 2122 * MS, 2019 * MS, 2021 * MS }, false,
+	  false, "timewait", 0, 0, NULL, 0 },
+};
 static const struct report_state st_a[] = {
-	{ "FIN_WAIT1", 100 * MS, 101 * MS, false, 101 * MS, 102 * MS, 0, 2 * MS },
-	{ "FIN_WAIT2", 101 * MS, 102 * MS, false, 2121 * MS, 2122 * MS, 2019 * MS, 2021 * MS },
+	{ "FIN_WAIT1", { 100 * MS, 101 * MS, false, 101 * MS, 102 * MS, 0, 2 * MS }, false,
+	  &ph_a[0], 1 },
+	{ "FIN_WAIT2", { 101 * MS, 102 * MS, false, 2121 * MS, 2122 * MS, 2019 * MS, 2021 * MS },
+	  false, &ph_a[1], 1 },
 };
 static const struct report_state st_b[] = {
-	{ "FIN_WAIT2", 150 * MS, 151 * MS, false, 2181 * MS, 2182 * MS, 2030 * MS, 2032 * MS },
+	{ "FIN_WAIT2", { 150 * MS, 151 * MS, false, 2181 * MS, 2182 * MS, 2030 * MS, 2032 * MS } },
 };
-/* A cell still in FIN_WAIT2 at its 5 s limit. */
+/* A cell still in FIN_WAIT2 at its 5 s limit, held by a process that owner.c named. */
+static const struct report_phase ph_c[] = {
+	{ { 200 * MS, 201 * MS, true, 0, 0, 4799 * MS, 0 }, true, false, "keepalive", 4242,
+	  1234, "finwait-server", 204 * MS },
+};
 static const struct report_state st_c[] = {
-	{ "FIN_WAIT2", 200 * MS, 201 * MS, true, 0, 0, 4799 * MS, 0 },
+	{ "FIN_WAIT2", { 200 * MS, 201 * MS, true, 0, 0, 4799 * MS, 0 }, false, ph_c, 1 },
 };
-/* A failing cell: FIN_WAIT2 then TIME_WAIT (the client's FIN came), fractional seconds. */
+/* A failing cell: FIN_WAIT2, held 1.5 s after the FIN then orphaned (a lingering close),
+ * then TIME_WAIT (the client's FIN came), fractional seconds. */
+static const struct report_phase ph_d[] = {
+	{ { 10 * MS, 11 * MS, false, 1500 * MS, 1501 * MS, 1489 * MS, 1491 * MS }, true, false,
+	  "none", 4243, 0, NULL, 208 * MS },
+	{ { 1500 * MS, 1501 * MS, false, 3500 * MS, 3501 * MS, 1999 * MS, 2001 * MS }, false,
+	  false, "timewait", 0, 0, NULL, 0 },
+	{ { 3500 * MS, 3501 * MS, true, 0, 0, 1499 * MS, 0 }, false, true, "timewait", 0, 0,
+	  NULL, 0 },
+};
 static const struct report_state st_d[] = {
-	{ "FIN_WAIT2", 10 * MS, 11 * MS, false, 3500 * MS, 3501 * MS, 3489 * MS, 3491 * MS },
-	{ "TIME_WAIT", 3500 * MS, 3501 * MS, true, 0, 0, 1499 * MS, 0 },
+	{ "FIN_WAIT2", { 10 * MS, 11 * MS, false, 3500 * MS, 3501 * MS, 3489 * MS, 3491 * MS },
+	  false, &ph_d[0], 2 },
+	{ "TIME_WAIT", { 3500 * MS, 3501 * MS, true, 0, 0, 1499 * MS, 0 }, false, &ph_d[2], 1 },
 };
 
 static const struct report_conn conns_a[] = {
@@ -118,7 +141,7 @@ static void test_stats(void **state)
 	for (int i = 0; i < 100; i++) {
 		int64_t v = ((i * 37) % 100 + 1) * S;
 
-		many[i] = (struct report_state){ "FIN_WAIT2", 0, 0, false, v, v, v, v };
+		many[i] = (struct report_state){ "FIN_WAIT2", { 0, 0, false, v, v, v, v } };
 		c[i] = (struct report_conn){ "l", "r", &many[i], 1 };
 	}
 	assert_int_equal(report_fw2_stats(c, 100, &s), 0);
@@ -275,6 +298,68 @@ static void test_json_state_aggregates(void **state)
 	free(out);
 }
 
+/* The JSON object at path: keys of objects, or "#N" for the N-th element of an array. */
+static struct json_object *at(struct json_object *o, const char *const *path, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (path[i][0] == '#')
+			o = json_object_array_get_idx(o, (size_t)atoi(path[i] + 1));
+		else if (!json_object_object_get_ex(o, path[i], &o))
+			return NULL;
+		assert_non_null(o);
+	}
+	return o;
+}
+
+/* Each state's "phases": owner, process and pid (null until owner.c names them), timer,
+ * bounds, lifetime and RTO; a lingering close shows held then orphan; a state known
+ * from events only has none. */
+static void test_json_phases(void **state)
+{
+	static const char *const fw2_d[] = { "cells", "#2", "connections", "#0", "states", "#0",
+					     "phases" };
+	static const char *const fw2_b[] = { "cells", "#0", "connections", "#1", "states", "#0",
+					     "phases" };
+	static const char *const fw2_c[] = { "cells", "#1", "connections", "#0", "states", "#0",
+					     "phases", "#0" };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct json_object *root, *ph, *p, *v;
+	(void)state;
+
+	assert_int_equal(report_write_json(&rep, f), 0);
+	fclose(f);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	ph = at(root, fw2_d, ARRAY_SIZE(fw2_d));
+	assert_int_equal(json_object_array_length(ph), 2);
+	p = json_object_array_get_idx(ph, 0);
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "owner")), "held");
+	assert_true(json_object_object_get_ex(p, "process", &v) && !v);
+	assert_true(json_object_object_get_ex(p, "pid", &v) && !v);
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "timer")), "none");
+	assert_true(json_object_get_double(json_object_object_get(p, "rto")) == 0.208);
+	v = json_object_object_get(p, "left");
+	assert_true(json_object_get_double(json_object_array_get_idx(v, 1)) == 1.501);
+	assert_true(json_object_get_double(json_object_object_get(
+			    json_object_object_get(p, "lifetime"), "max")) == 1.491);
+	p = json_object_array_get_idx(ph, 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "owner")), "orphan");
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "timer")),
+			    "timewait");
+	assert_true(json_object_object_get_ex(p, "rto", &v) && !v);
+	assert_false(json_object_object_get_ex(p, "mixed", &v));
+	assert_int_equal(json_object_array_length(at(root, fw2_b, ARRAY_SIZE(fw2_b))), 0);
+	p = at(root, fw2_c, ARRAY_SIZE(fw2_c));
+	assert_string_equal(json_object_get_string(json_object_object_get(p, "process")),
+			    "finwait-server");
+	assert_int_equal(json_object_get_int(json_object_object_get(p, "pid")), 1234);
+	assert_true(json_object_object_get_ex(p, "left", &v) && !v);
+	json_object_put(root);
+	free(out);
+}
+
 static void test_junit(void **state)
 {
 	(void)state;
@@ -295,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_state_aggregates),
+		cmocka_unit_test(test_json_phases),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_csv),
 	};
