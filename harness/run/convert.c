@@ -30,7 +30,8 @@ static void convert_span(const struct tl_phase *p, int64_t t0, struct report_spa
 	sp->life_max_ns = hi == TL_INF ? lo : hi;
 }
 
-/* One phase. Its process (pid, name) is left unknown here: the holder of p->inode. */
+/* One phase. Its process (pid, name) is left unknown here: convert_owners() names the
+ * holder of p->inode. */
 static void convert_phase(const struct tl_phase *tp, int64_t t0, struct report_phase *p)
 {
 	convert_span(tp, t0, &p->span);
@@ -112,6 +113,26 @@ static int convert_conns(struct cell_report *r, const struct timeline *tl, int64
 	return 0;
 }
 
+/* Names the process of each held phase from the cell's table of held sockets
+ * (cellrun_held.c); one held only between two looks of the cell's loop stays unknown. */
+static void convert_owners(struct cell_report *r, const struct cell_outcome *out)
+{
+	size_t np = 0;
+
+	for (size_t i = 0; i < r->rc.n_conns; i++)
+		for (size_t j = 0; j < r->conns[i].n_states; j++)
+			np += r->conns[i].states[j].n_phases;
+	for (size_t k = 0; k < np; k++) {
+		struct report_phase *p = &r->phases[k];
+		const struct cell_owner *w;
+
+		if (p->held && p->inode && (w = cell_owner_of(out, p->inode))) {
+			p->pid = w->pid;
+			p->process = w->comm;
+		}
+	}
+}
+
 /* Per-state aggregates and peaks, for every state the cell's sockets were seen in. */
 static void convert_aggs(struct cell_report *r, const struct timeline *tl)
 {
@@ -190,6 +211,7 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 	if (out->tl) {
 		if ((ret = convert_conns(r, out->tl, out->t_start)))
 			return ret;
+		convert_owners(r, out);
 		convert_aggs(r, out->tl);
 	}
 	convert_sockopts(r, out);
