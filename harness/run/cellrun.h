@@ -67,6 +67,9 @@ struct cell_outcome {
 	 * may be missing. */
 	struct cell_owner *owners;
 	size_t n_owners;
+	/* The one process that holds every server socket, when finwait knows it without
+	 * looking (finwait-server: one process, alone in its namespace); pid 0 otherwise. */
+	struct cell_owner sole_holder;
 	/* The server's socket options: [0] from the first socket seen held (ESTABLISHED
 	 * first, FIN_WAIT1/2 after a shutdown()), then one for each other process whose
 	 * options differ; finwait-server's own report when none was seen. None read:
@@ -88,7 +91,8 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
  * readable. */
 void cell_outcome_clear(struct cell_outcome *out);
 
-/* Who held server socket inode, NULL when it was never seen held (or not resolved). */
+/* Who held server socket inode: from the owners, else the sole holder; NULL when it was
+ * never seen held (or not resolved) and there is no sole holder. */
 const struct cell_owner *cell_owner_of(const struct cell_outcome *out, uint64_t inode);
 
 #endif

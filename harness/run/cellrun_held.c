@@ -189,10 +189,19 @@ void held_poll(struct ctx *c)
 	h->next = now + (took * LOOK_SHARE > HELD_PERIOD_NS ? took * LOOK_SHARE : HELD_PERIOD_NS);
 }
 
+/* finwait-server's command name, as the kernel makes it: the file's name, cut to 15
+ * bytes. */
+static void builtin_comm(const struct ctx *c, char *comm)
+{
+	const char *bin = c->env->server_bin, *slash = strrchr(bin, '/');
+
+	snprintf(comm, OWNER_COMM_LEN, "%s", slash ? slash + 1 : bin);
+}
+
 void held_on_opts_line(struct ctx *c, const struct status_event *ev)
 {
 	struct cell_sockopts *r = &c->held.reported;
-	const char *lg = status_get(ev, "so_linger"), *bin = c->env->server_bin;
+	const char *lg = status_get(ev, "so_linger");
 	long long v;
 
 	if (c->held.have_reported)
@@ -207,8 +216,7 @@ void held_on_opts_line(struct ctx *c, const struct status_event *ev)
 		r->opts.linger_s = r->opts.linger_on ? atoi(lg) : 0;
 	}
 	r->pid = c->server.pid;
-	/* The command name, as the kernel makes it: the file's name, cut to 15 bytes. */
-	snprintf(r->comm, sizeof(r->comm), "%s", strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin);
+	builtin_comm(c, r->comm);
 	r->reported = true;
 	c->held.have_reported = true;
 }
@@ -231,6 +239,13 @@ void held_finish(struct ctx *c)
 	}
 	if (out->n_owners)
 		qsort(out->owners, out->n_owners, sizeof(*out->owners), by_inode);
+	/* finwait-server is one process, and the only one finwait starts in the server's
+	 * namespace: a held socket there is its own, even one held only between two looks
+	 * (a close right after the response holds it for a millisecond). */
+	if (c->sc->server.program == FW_PROG_BUILTIN && c->server.pid && !out->sole_holder.pid) {
+		out->sole_holder.pid = c->server.pid;
+		builtin_comm(c, out->sole_holder.comm);
+	}
 	if (!out->n_sockopts && h->have_reported) {
 		out->sockopts[0] = h->reported;
 		out->n_sockopts = 1;
@@ -249,8 +264,9 @@ void held_finish(struct ctx *c)
 const struct cell_owner *cell_owner_of(const struct cell_outcome *out, uint64_t inode)
 {
 	struct cell_owner key = { .inode = inode };
+	const struct cell_owner *w = NULL;
 
-	if (!out->n_owners)
-		return NULL;
-	return bsearch(&key, out->owners, out->n_owners, sizeof(key), by_inode);
+	if (out->n_owners)
+		w = bsearch(&key, out->owners, out->n_owners, sizeof(key), by_inode);
+	return w ? w : out->sole_holder.pid ? &out->sole_holder : NULL;
 }
