@@ -337,7 +337,7 @@ static int continue_conn(struct timeline *tl, uint32_t idx, const struct diag_so
 	if (s->cookie)
 		c->cookie = s->cookie;
 	if (s->state == cur->state)
-		return tl_phase_sample(c, s, from, w->t_after);
+		return tl_phase_sample(c, &c->visits[c->nvisits - 1], s, from, w->t_after);
 	leave(tl, idx, from, w->t_after);
 	return tl_push_visit(c, s->state, from, w->t_after, 0, s);
 }

@@ -1,7 +1,8 @@
 /* timeline_phase.c: the phases of each visit (timeline.h): who has the socket and which
  * kernel timer runs on it. A visit's first phase starts with the visit, from its first
  * record (tl_phase_start()); a later sample that shows another owner or timer starts the
- * next one (tl_phase_sample()); the server's close() narrows a held -> orphan boundary
+ * next one (tl_phase_sample(): its usual case, nothing changed, is inline in
+ * timeline_priv.h); the server's close() narrows a held -> orphan boundary
  * (tl_phase_apply_orphan()); tl_visit_phases() reads them back with both ends.
  *
  * Storage: a visit keeps its first phase inline (most visits have just one) and the
@@ -13,18 +14,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* docs/KERNEL.md, What sock_diag shows: the inode is not 0 while an application holds a
- * descriptor; it is 0 for an orphan and for every minisocket. */
-static uint8_t owner_of(const struct diag_sock *s)
-{
-	return s->inode ? TL_HELD : TL_ORPHAN;
-}
-
 void tl_phase_start(const struct tl_conn *c, struct tl_visit *v, const struct diag_sock *s)
 {
 	v->more_at = c->nmore;
 	v->nphases = s ? 1 : 0;
-	v->owner = s ? owner_of(s) : TL_ORPHAN;
+	v->owner = s ? tl_owner_of(s) : TL_ORPHAN;
 	v->timer = s ? s->timer : DIAG_TIMER_NONE;
 	v->inode = s ? s->inode : 0;
 	v->rto_us = s ? s->rto_us : 0;
@@ -55,11 +49,12 @@ static void refresh(uint32_t *inode, uint32_t *rto_us, const struct diag_sock *s
 		*rto_us = s->rto_us;
 }
 
-int tl_phase_sample(struct tl_conn *c, const struct diag_sock *s, int64_t lo, int64_t hi)
+int tl_phase_sample_slow(struct tl_conn *c, const struct diag_sock *s, int64_t lo,
+			 int64_t hi)
 {
 	struct tl_visit *v = &c->visits[c->nvisits - 1];
 	struct tl_more_phase *m;
-	uint8_t owner = owner_of(s);
+	uint8_t owner = tl_owner_of(s);
 
 	if (!v->nphases) {
 		tl_phase_start(c, v, s);

@@ -75,10 +75,32 @@ uint32_t tl_new_conn(struct timeline *tl, const struct diag_tuple *t, uint64_t c
  * In timeline_phase.c, like the two below. */
 void tl_phase_start(const struct tl_conn *c, struct tl_visit *v, const struct diag_sock *s);
 
-/* Record s continues c's current visit (same state): it refreshes the current phase, or
+/* docs/KERNEL.md, What sock_diag shows: the inode is not 0 while an application holds a
+ * descriptor; it is 0 for an orphan and for every minisocket. */
+static inline uint8_t tl_owner_of(const struct diag_sock *s)
+{
+	return s->inode ? TL_HELD : TL_ORPHAN;
+}
+
+/* tl_phase_sample() for any case but the usual one; in timeline_phase.c. */
+int tl_phase_sample_slow(struct tl_conn *c, const struct diag_sock *s, int64_t lo, int64_t hi);
+
+/* Record s continues c's current visit v (same state): it refreshes the current phase, or
  * starts the next one, begun within [lo, hi], when its owner or timer differs.
- * 0 or -ENOMEM. */
-int tl_phase_sample(struct tl_conn *c, const struct diag_sock *s, int64_t lo, int64_t hi);
+ * 0 or -ENOMEM. The usual case (one phase, unchanged) is inline: every record of every
+ * sample goes through here. */
+static inline int tl_phase_sample(struct tl_conn *c, struct tl_visit *v,
+				  const struct diag_sock *s, int64_t lo, int64_t hi)
+{
+	if (v->nphases == 1 && v->timer == s->timer && v->owner == tl_owner_of(s)) {
+		if (s->inode)
+			v->inode = s->inode;
+		if (s->rto_us)
+			v->rto_us = s->rto_us;
+		return 0;
+	}
+	return tl_phase_sample_slow(c, s, lo, hi);
+}
 
 /* The application released the socket within [lo, hi]: narrows the first held -> orphan
  * boundary inside a visit that meets it. Returns whether one did. */
