@@ -164,16 +164,23 @@ int model_expect_any_hz(const struct scenario *c, const struct model_env *env,
 		if (!i)
 			continue;
 		/* The rules do not depend on HZ, only the slack does: widen to cover all. */
-		if (p.kind != out->kind)
+		if (model_widen(out, &p))
 			return -EINVAL;
-		if (p.min_ns < out->min_ns)
-			out->min_ns = p.min_ns;
-		if (p.max_ns > out->max_ns)
-			out->max_ns = p.max_ns;
-		if (p.timer_max_ns > out->timer_max_ns)
-			out->timer_max_ns = p.timer_max_ns;
 	}
 	model_append(out, "; HZ unknown: widest over HZ 100/250/300/1000");
+	return 0;
+}
+
+int model_widen(struct prediction *out, const struct prediction *p)
+{
+	if (p->kind != out->kind)
+		return -EINVAL;
+	if (p->min_ns < out->min_ns)
+		out->min_ns = p->min_ns;
+	if (p->max_ns > out->max_ns)
+		out->max_ns = p->max_ns;
+	if (p->timer_max_ns > out->timer_max_ns)
+		out->timer_max_ns = p->timer_max_ns;
 	return 0;
 }
 

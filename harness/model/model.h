@@ -40,7 +40,7 @@ enum pred_kind {
 struct prediction {
 	enum pred_kind kind;
 	int64_t min_ns, max_ns;	/* PRED_RANGE; PRED_NONE: 0 and the "tiny" bound */
-	char reason[256];	/* one line: the rule that applies, and the timer slack */
+	char reason[384];	/* one line: the rule that applies, and the timer slack */
 	long may_drop;		/* PRED_RANGE: how many of the cell's connections may show no
 				 * FIN_WAIT2 at all, because the timewait table is full
 				 * (tcp_max_tw_buckets); 0 normally */
@@ -48,7 +48,13 @@ struct prediction {
 				 * point (crash, none): a connection's FIN_WAIT2 may last from
 				 * its start until the point, plus max_ns ... */
 	int64_t timer_max_ns;	/* ... or until an orphan's timer ends it (0: no timer) */
+	bool after_held;	/* the range is the orphan's part, after the application
+				 * held the socket for a while (shown "held + MIN..MAX") */
 };
+
+/* Widens out to cover p too (the union of two predictions of the same kind, as for
+ * several CONFIG_HZ choices). Returns 0, or -EINVAL when their kinds differ. */
+int model_widen(struct prediction *out, const struct prediction *p);
 
 /* Worst-case lateness L(T) of a kernel timer of length timeout_ns on a HZ kernel
  * (kernel/time/timer.c: calc_wheel_index rounds up to its level's granularity). */
@@ -65,6 +71,7 @@ int64_t model_rto_floor(const struct model_env *env);
 struct model_facts {
 	bool no_fin_wait2;	/* TCP_LINGER2 < 0: reset instead of FIN_WAIT2 */
 	int64_t fin_ns;		/* tcp_fin_time() before its 3.5 x RTO floor */
+	int64_t fin_timeout_ns;	/* the namespace's net.ipv4.tcp_fin_timeout */
 	int linger2_asked_s;	/* TCP_LINGER2 as set when over 120 s (clamped), else 0 */
 	bool keepalive;		/* SO_KEEPALIVE */
 	int64_t idle_ns, intvl_ns;	/* keepalive_time_when(), keepalive_intvl_when() */
@@ -72,7 +79,7 @@ struct model_facts {
 	int64_t user_timeout_ns;	/* TCP_USER_TIMEOUT, 0 when none */
 	int64_t rto_lo_ns, rto_hi_ns;	/* the socket's RTO when its FIN is ACKed */
 	long tw_buckets;	/* net.ipv4.tcp_max_tw_buckets, -1 when not set */
-	char fin_what[64];	/* "tcp_fin_timeout 2s", "TCP_LINGER2 5s" */
+	char fin_what[128];	/* "tcp_fin_timeout 2s", "TCP_LINGER2 5s (read from ...)" */
 	char source[96];	/* "declared", "read from nginx's socket (pid 12)" */
 	char rto_source[64];	/* "TCP_RTO_MIN", "tcp_rto_min_us", "seen: rto 208ms" */
 };
@@ -99,6 +106,22 @@ void model_facts_rto(struct model_facts *f, int64_t lo_ns, int64_t hi_ns);
  * floor, the minisocket or the 2F - 120 of F > 60 s, the timer wheel. */
 void model_orphan_rule(const struct model_facts *f, const struct model_env *env,
 		       struct prediction *p);
+
+/* How an observed FIN_WAIT2 began, which decides the kernel's rule for it. */
+enum model_fw2_start {
+	MODEL_FW2_ORPHAN,	/* an orphan from its first sample: the ACK of an orphan's FIN
+				 * started tcp_fin_time() (or the client's own FIN ends it) */
+	MODEL_FW2_CLOSED,	/* held, then close(): the orphan rule from that moment */
+	MODEL_FW2_HELD,		/* held throughout: only keepalive (or the peer) ends it */
+};
+
+/* The kernel's part of an observed FIN_WAIT2, from facts: for ORPHAN and CLOSED the
+ * orphan part's lifetime (the client's FIN at its point, the orphan rule,
+ * tcp_max_tw_buckets), for HELD the whole stay (keepalive with a dead peer, else
+ * forever while the application holds it). Returns 0 or -EINVAL. */
+int model_predict_fw2(const struct scenario *cell, const struct model_facts *f,
+		      enum model_fw2_start start, const struct model_env *env,
+		      struct prediction *out);
 
 /* Predicts the server's FIN_WAIT2 lifetime for a cell (its [expect] is ignored) from its
  * declared facts. Returns 0, or -EINVAL for a bad env (hz <= 0). */

@@ -64,8 +64,9 @@ void model_facts_declare(const struct scenario *c, const struct model_env *env,
 	long rto_min_us = sysctl_long(c, "net.ipv4.tcp_rto_min_us", -1);
 
 	memset(f, 0, sizeof(*f));
-	set_fin(f, s->has & FW_HAS_LINGER2 ? s->linger2_s : 0,
-		sysctl_long(c, "net.ipv4.tcp_fin_timeout", DEF_FIN_TIMEOUT_S));
+	f->fin_timeout_ns = sysctl_long(c, "net.ipv4.tcp_fin_timeout", DEF_FIN_TIMEOUT_S) *
+			    NSEC_PER_SEC;
+	set_fin(f, s->has & FW_HAS_LINGER2 ? s->linger2_s : 0, f->fin_timeout_ns / NSEC_PER_SEC);
 	/* Per-socket values win, else the namespace's sysctls (keepalive_time_when() and
 	 * friends). */
 	f->keepalive = s->keepalive;
@@ -102,10 +103,13 @@ void model_facts_read(struct model_facts *f, const struct fw_server_cfg *cfg, un
 	/* TCP_LINGER2 reads back tcp_fin_time()'s input: the socket's own value, or the
 	 * sysctl when it has none (do_tcp_getsockopt()), or -1. */
 	if (read & FW_HAS_LINGER2) {
-		f->fin_ns = 0;
+		/* The sysctl's value back: the socket sets none of its own (or the same). */
+		bool own = cfg->linger2_s * NSEC_PER_SEC != f->fin_timeout_ns;
+
 		set_fin(f, cfg->linger2_s < 0 ? -1 : 0, cfg->linger2_s < 0 ? 0 : cfg->linger2_s);
-		snprintf(f->fin_what, sizeof(f->fin_what), "%s %ds", cfg->linger2_s < 0 ?
-			 "TCP_LINGER2" : "F (TCP_LINGER2 read)", cfg->linger2_s);
+		snprintf(f->fin_what, sizeof(f->fin_what), "%s %ds (read from %s)",
+			 own ? "TCP_LINGER2" : "tcp_fin_timeout", cfg->linger2_s,
+			 who ? who : "the socket");
 	}
 	if (read & FW_HAS_KEEPALIVE)
 		f->keepalive = cfg->keepalive;
@@ -292,17 +296,17 @@ static void predict_held(const struct scenario *c, const struct model_facts *f,
  * later for one that waited for the client's other connections (a client acts when all
  * of them reached the point). An orphan's timer may end it first. */
 static void predict_client_end(const struct scenario *c, const struct model_facts *f,
-			       const struct model_env *env, struct prediction *p)
+			       const struct model_env *env, bool orphan, struct prediction *p)
 {
 	int64_t timer = 0;
 
-	if (c->server.close.kind == FW_CLOSE_CLOSE || c->server.close.kind == FW_CLOSE_LINGER) {
-		struct prediction orphan;
+	if (orphan) {
+		struct prediction rule;
 
-		memset(&orphan, 0, sizeof(orphan));
-		model_orphan_rule(f, env, &orphan);
-		if (orphan.kind == PRED_RANGE)
-			timer = orphan.max_ns;
+		memset(&rule, 0, sizeof(rule));
+		model_orphan_rule(f, env, &rule);
+		if (rule.kind == PRED_RANGE)
+			timer = rule.max_ns;
 	}
 	model_predict_none(p, env);
 	p->ends_at_point = true;
@@ -356,7 +360,8 @@ int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 	if (c->server.close.kind == FW_CLOSE_NONE || c->server.close.kind == FW_CLOSE_LINGER0)
 		predict_no_fin_wait2(c, &e, p);
 	else if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)
-		predict_client_end(c, f, &e, p);
+		predict_client_end(c, f, &e, c->server.close.kind == FW_CLOSE_CLOSE ||
+					     c->server.close.kind == FW_CLOSE_LINGER, p);
 	else if (predict_no_fin_wait2(c, &e, p))
 		;
 	else if (c->server.close.kind == FW_CLOSE_SHUTDOWN)
@@ -370,6 +375,28 @@ int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 		apply_tw_buckets(c, f, &e, p);
 		if (c->server.close.kind == FW_CLOSE_LINGER)
 			model_append(p, " [SO_LINGER %ds]", c->server.close.linger_s);
+	}
+	return 0;
+}
+
+int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
+		      enum model_fw2_start start, const struct model_env *envp,
+		      struct prediction *p)
+{
+	struct model_env e;
+	enum fw_fault fault = c->client.fault;
+
+	memset(p, 0, sizeof(*p));
+	if (!envp || envp->hz <= 0 || envp->latency_ns < 0 || f->rto_lo_ns <= 0)
+		return -EINVAL;
+	e = env_of(envp, f);
+	if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)
+		predict_client_end(c, f, &e, start != MODEL_FW2_HELD, p);
+	else if (start == MODEL_FW2_HELD)
+		predict_held(c, f, &e, p);
+	else {
+		model_orphan_rule(f, &e, p);
+		apply_tw_buckets(c, f, &e, p);
 	}
 	return 0;
 }

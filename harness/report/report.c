@@ -90,7 +90,8 @@ static void expected_text(const struct prediction *p, char *buf, size_t len)
 	else if (p->kind == PRED_NONE)
 		snprintf(buf, len, "none");
 	else
-		snprintf(buf, len, "%.3f..%.3fs", ns_to_s(p->min_ns), ns_to_s(p->max_ns));
+		snprintf(buf, len, "%s%.3f..%.3fs", p->after_held ? "held+" : "",
+			 ns_to_s(p->min_ns), ns_to_s(p->max_ns));
 }
 
 char *report_summary(const struct report *r, char *buf, size_t len)

@@ -1,10 +1,23 @@
-/* judge: a cell's expectation and verdict, from its typed timeline (see judge.h). */
+/* judge: a cell's expectation and verdict, from its typed timeline (see judge.h).
+ *
+ * Observe, then judge: each connection's FIN_WAIT2 is cut into what the application did
+ * (it held the socket after its FIN: the held phases) and what the kernel did (the
+ * orphan's timer from the moment of close(), or keepalive on a held socket). The kernel's
+ * part is predicted from the facts of that socket: its real options, read from the
+ * process that held it, and the RTO seen in its tcp_info, over what the scenario
+ * declares. The application's part is measured and reported; [expect] held judges it. */
 #include "judge.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "diag.h"
 #include "timeline.h"
+#include "util.h"
+
+static const int hz_choices[] = { 100, 250, 300, 1000 };
 
 int judge_expect(const struct scenario *sc, const struct model_env *menv,
 		 struct prediction *p)
@@ -12,75 +25,271 @@ int judge_expect(const struct scenario *sc, const struct model_env *menv,
 	return menv->hz ? model_expect(sc, menv, p) : model_expect_any_hz(sc, menv, p);
 }
 
-/* Fills *m with connection c's FIN_WAIT2 as measured (MEAS_ABSENT when it was never in
- * it; its last stay when there were several) and widens *p for it: when the model has
- * FIN_WAIT2 end at the client's point (t_point, CLOCK_MONOTONIC ns), a stay that began
- * before the point may last until then, or until an orphan's timer ends it. */
-static void measure_fw2(const struct tl_conn *c, int64_t t_point, struct measured *m,
-			struct prediction *p)
+/* model_predict_fw2(), over every CONFIG_HZ choice when the kernel's is unknown. */
+static int fw2_rule(const struct scenario *sc, const struct model_facts *f,
+		    enum model_fw2_start start, const struct model_env *menv,
+		    struct prediction *p)
 {
-	for (uint32_t v = 0; v < c->nvisits; v++) {
-		const struct tl_visit *tv = &c->visits[v];
-		int64_t lo, hi, entered;
+	struct model_env e = *menv;
+	struct prediction q;
+	int ret;
 
-		if (tv->state != DIAG_FIN_WAIT2)
-			continue;
-		tl_visit_lifetime(tv, &lo, &hi);
-		m->kind = tv->left_hi == TL_INF ? MEAS_OPEN : MEAS_RANGE;
-		m->min_ns = lo;
-		m->max_ns = hi == TL_INF ? lo : hi;
-		/* A stay that began before the first sample was entered by its first one. */
-		entered = tv->entered_lo == TL_NINF ? tv->entered_hi : tv->entered_lo;
-		if (p->ends_at_point && t_point > entered) {
-			int64_t wait = t_point - entered + p->max_ns;
-
-			if (p->timer_max_ns && wait > p->timer_max_ns)
-				wait = p->timer_max_ns;
-			if (wait > p->max_ns)
-				p->max_ns = wait;
-		}
+	if (menv->hz)
+		return model_predict_fw2(sc, f, start, menv, p);
+	for (size_t i = 0; i < sizeof(hz_choices) / sizeof(hz_choices[0]); i++) {
+		e.hz = hz_choices[i];
+		if ((ret = model_predict_fw2(sc, f, start, &e, i ? &q : p)))
+			return ret;
+		if (i && model_widen(p, &q))
+			return -EINVAL;
 	}
+	return 0;
 }
 
-/* Every connection of the cell's timeline against the expectation (the model may let
- * up to may_drop of them skip FIN_WAIT2), and every connection the client reported must
- * be in the timeline (sampled, or known from the server's events): a missing one was
- * never judged. Returns true when all hold; else why says the first failure. */
-static bool judge_conns(const struct cell_outcome *out, const struct prediction *expect,
-			char *why, size_t len)
+/* The cell's facts for connection c: declared, then the options read from the process
+ * that held this socket (else the cell's first reading), then the RTO seen on it. *who
+ * is the holder, NULL when none was seen. */
+static void conn_facts(const struct model_facts *declared, const struct cell_outcome *out,
+		       const struct tl_conn *c, struct model_facts *f,
+		       const struct cell_owner **who)
+{
+	const struct cell_sockopts *so = out->n_sockopts ? &out->sockopts[0] : NULL;
+	struct tl_phase ph[TL_PHASES_MAX];
+	uint32_t lo = 0, hi = 0;
+	char name[64];
+
+	*f = *declared;
+	*who = NULL;
+	for (size_t v = 0; v < c->nvisits; v++) {
+		size_t n = tl_visit_phases(c, v, ph);
+
+		for (size_t i = 0; i < n; i++) {
+			if (ph[i].rto_us && (!lo || ph[i].rto_us < lo))
+				lo = ph[i].rto_us;
+			if (ph[i].rto_us > hi)
+				hi = ph[i].rto_us;
+			if (!*who && ph[i].owner == TL_HELD && ph[i].inode)
+				*who = cell_owner_of(out, ph[i].inode);
+		}
+	}
+	for (size_t i = 0; *who && i < out->n_sockopts; i++)
+		if (out->sockopts[i].pid == (*who)->pid)
+			so = &out->sockopts[i];
+	if (so) {
+		snprintf(name, sizeof(name), "%s's socket (pid %d)", so->comm, so->pid);
+		model_facts_read(f, &so->opts.cfg, so->opts.cfg.has, name);
+	}
+	model_facts_rto(f, (int64_t)lo * NSEC_PER_USEC, (int64_t)hi * NSEC_PER_USEC);
+}
+
+/* One FIN_WAIT2 stay, cut into the application's part and the kernel's. */
+struct fw2_view {
+	enum model_fw2_start start;
+	struct measured whole;		/* the whole stay */
+	int64_t whole_from;
+	struct measured kernel;		/* the kernel's part: orphan, or the held stay */
+	int64_t kernel_from;		/* where it began (for a client that acts later) */
+	bool held;			/* held first, then closed */
+	int64_t held_min, held_max;	/* that held part */
+};
+
+static int64_t lower(int64_t lo, int64_t hi)
+{
+	return lo == TL_NINF ? hi : lo;
+}
+
+/* Fills *m from a span [entered, left] (left_hi TL_INF: still there). */
+static void measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
+			 struct measured *m)
+{
+	e_lo = lower(e_lo, e_hi);
+	m->kind = l_hi == TL_INF ? MEAS_OPEN : MEAS_RANGE;
+	m->min_ns = l_lo - e_hi > 0 ? l_lo - e_hi : 0;
+	m->max_ns = l_hi == TL_INF ? m->min_ns : l_hi - e_lo;
+}
+
+/* The last FIN_WAIT2 stay of c, viewed by its phases; false when there is none. */
+static bool view_fw2(const struct tl_conn *c, struct fw2_view *w)
+{
+	struct tl_phase ph[TL_PHASES_MAX];
+	const struct tl_visit *v = NULL;
+	size_t vi = 0, n, k;
+
+	for (size_t i = 0; i < c->nvisits; i++)
+		if (c->visits[i].state == DIAG_FIN_WAIT2) {
+			v = &c->visits[i];
+			vi = i;
+		}
+	if (!v)
+		return false;
+	memset(w, 0, sizeof(*w));
+	measure_span(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, &w->whole);
+	w->whole_from = lower(v->entered_lo, v->entered_hi);
+	n = tl_visit_phases(c, vi, ph);
+	for (k = 0; k < n && ph[k].owner != TL_ORPHAN; k++)
+		;
+	/* A visit known only from events has no phases: an orphan as far as we know. */
+	w->start = !n || k == 0 ? MODEL_FW2_ORPHAN : k == n ? MODEL_FW2_HELD :
+								MODEL_FW2_CLOSED;
+	if (w->start != MODEL_FW2_CLOSED) {
+		w->kernel = w->whole;
+		w->kernel_from = w->whole_from;
+		return true;
+	}
+	measure_span(ph[k].entered_lo, ph[k].entered_hi, v->left_lo, v->left_hi, &w->kernel);
+	w->kernel_from = lower(ph[k].entered_lo, ph[k].entered_hi);
+	w->held = true;
+	w->held_min = ph[k].entered_lo - v->entered_hi > 0 ? ph[k].entered_lo - v->entered_hi : 0;
+	w->held_max = ph[k].entered_hi - lower(v->entered_lo, v->entered_hi);
+	return true;
+}
+
+/* When the model has FIN_WAIT2 end at the client's point (t_point), a stay that began
+ * before the point may last until then, or until an orphan's timer ends it. */
+static void widen_to_point(struct prediction *p, int64_t t_point, int64_t from)
+{
+	int64_t wait;
+
+	if (!p->ends_at_point || t_point <= from)
+		return;
+	wait = t_point - from + p->max_ns;
+	if (p->timer_max_ns && wait > p->timer_max_ns)
+		wait = p->timer_max_ns;
+	if (wait > p->max_ns)
+		p->max_ns = wait;
+}
+
+/* What the cell learnt about the application's part, for the reason line. */
+struct held_summary {
+	long n;
+	int64_t min, max;
+	const struct cell_owner *who;
+};
+
+/* Judges connection c: its kernel part against the model, or the whole stay against an
+ * explicit [expect] (cell_expect), and notes its held part in hs. Fills *p with what it
+ * was held to. Returns true for pass, else why says why. */
+static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
+		       const struct cell_outcome *out, const struct model_facts *declared,
+		       const struct prediction *cell_expect, const struct tl_conn *c,
+		       struct prediction *p, struct held_summary *hs, bool *absent, char *why,
+		       size_t len)
+{
+	const struct cell_owner *who;
+	struct model_facts f;
+	struct fw2_view w;
+	struct measured m = { MEAS_ABSENT, 0, 0 };
+	int64_t from = 0;
+	/* The built-in server never sends a FIN with close = none, and resets with
+	 * linger0: any FIN_WAIT2 there is a fault of ours, judged by the declared rule. */
+	bool declared_only = sc->expect.kind != FW_EXPECT_MODEL ||
+			     (sc->server.program == FW_PROG_BUILTIN &&
+			      (sc->server.close.kind == FW_CLOSE_NONE ||
+			       sc->server.close.kind == FW_CLOSE_LINGER0));
+
+	*p = *cell_expect;
+	conn_facts(declared, out, c, &f, &who);
+	*absent = !view_fw2(c, &w);
+	if (*absent) {
+		/* No FIN_WAIT2: what the scenario's setup and the socket's options say. */
+		if (!declared_only && menv->hz)
+			model_predict_facts(sc, &f, menv, p);
+		return model_check(p, &m, why, len);
+	}
+	if (w.held) {
+		hs->min = hs->n && hs->min < w.held_min ? hs->min : w.held_min;
+		hs->max = hs->n && hs->max > w.held_max ? hs->max : w.held_max;
+		if (!hs->who)
+			hs->who = who;
+		hs->n++;
+	}
+	if (declared_only) {
+		m = w.whole;
+		from = w.whole_from;
+	} else {
+		if (fw2_rule(sc, &f, w.start, menv, p)) {
+			snprintf(why, len, "the model cannot judge this connection");
+			return false;
+		}
+		p->after_held = w.held;
+		m = w.kernel;
+		from = w.kernel_from;
+	}
+	widen_to_point(p, out->t_point, from);
+	return model_check(p, &m, why, len);
+}
+
+/* Puts "<process> held it MIN..MAX s after its FIN (the application's part), then
+ * close(): " before the reason. */
+static void held_text(const struct held_summary *hs, struct prediction *p)
+{
+	char r[sizeof(p->reason) + 128];
+
+	if (!hs->n)
+		return;
+	snprintf(r, sizeof(r), "%s held it %.3f..%.3fs after its FIN (the application's "
+		 "part), then close(): %s", hs->who ? hs->who->comm : "the server",
+		 ns_to_s(hs->min), ns_to_s(hs->max), p->reason);
+	memcpy(p->reason, r, sizeof(p->reason) - 1);
+	p->reason[sizeof(p->reason) - 1] = '\0';
+}
+
+/* Every connection of the cell's timeline (the model may let up to may_drop of them
+ * skip FIN_WAIT2), and every connection the client reported must be in the timeline
+ * (sampled, or known from the server's events): a missing one was never judged. Fills
+ * *expect with the first connection's expectation. Returns true when all hold; else why
+ * says the first failure. */
+static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
+			const struct cell_outcome *out, struct prediction *expect, char *why,
+			size_t len)
 {
 	const struct timeline *tl = out->tl;
 	size_t slots = tl ? timeline_conn_count(tl) : 0, held = 0;
+	struct held_summary hs = { 0 };
+	struct model_facts declared;
+	const struct prediction cell = *expect;
+	bool first = true, ok = true;
 	long dropped = 0;
 
-	for (size_t i = 0; i < slots; i++) {
+	model_facts_declare(sc, menv, &declared);
+	for (size_t i = 0; i < slots && ok; i++) {
 		const struct tl_conn *c = timeline_conn(tl, i);
-		struct measured m = { MEAS_ABSENT, 0, 0 };
-		struct prediction p = *expect;
+		struct prediction p;
 		char reason[256], local[64], remote[64];
+		bool absent;
 
 		if (!c)
 			continue;
 		held++;
-		measure_fw2(c, out->t_point, &m, &p);
-		if (m.kind == MEAS_ABSENT && expect->kind == PRED_RANGE &&
-		    dropped < expect->may_drop) {
-			dropped++;
-			continue;
-		}
-		if (!model_check(&p, &m, reason, sizeof(reason))) {
+		if (!judge_conn(sc, menv, out, &declared, &cell, c, &p, &hs, &absent, reason,
+				sizeof(reason))) {
+			if (absent && p.kind == PRED_RANGE && dropped < p.may_drop) {
+				dropped++;
+				continue;
+			}
 			snprintf(why, len, "%s -> %s: %s",
 				 diag_tuple_format_end(&c->tuple, 0, local, sizeof(local)),
 				 diag_tuple_format_end(&c->tuple, 1, remote, sizeof(remote)), reason);
-			return false;
+			ok = false;
 		}
+		if (first || !ok)
+			*expect = p;
+		first = false;
 	}
-	if ((long)held < out->connected) {
+	held_text(&hs, expect);
+	/* Say when the kernel's part was judged from declarations only. */
+	if (!out->n_sockopts && sc->server.program == FW_PROG_COMMAND && out->sockopts_why[0]) {
+		size_t o = strlen(expect->reason);
+
+		snprintf(expect->reason + o, sizeof(expect->reason) - o, "; socket options not "
+			 "read (%s): the declared ones used", out->sockopts_why);
+	}
+	if (ok && (long)held < out->connected) {
 		snprintf(why, len, "the client reached its point with %ld connections, the "
 			 "server's timeline holds %zu", out->connected, held);
-		return false;
+		ok = false;
 	}
-	return true;
+	return ok;
 }
 
 enum report_verdict judge_cell(const struct scenario *sc, const struct model_env *menv,
@@ -103,7 +312,7 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 		snprintf(why, len, "the model cannot judge this cell");
 		return REPORT_FAIL;
 	}
-	if (!judge_conns(out, expect, why, len))
+	if (!judge_conns(sc, menv, out, expect, why, len))
 		return REPORT_FAIL;
 	if (out->failed) {
 		snprintf(why, len, "%ld of %ld client connections failed before %s", out->failed,
