@@ -372,6 +372,57 @@ static void test_csv(void **state)
 	check_writer(report_write_csv, "report.csv");
 }
 
+/* "server_sockopts": the options read (the first process's, others that differ), or
+ * why none could be read. */
+static void test_json_sockopts(void **state)
+{
+	static const struct report_sockopts so[] = {
+		{ .read = true, .pid = 12, .process = "nginx", .source = "pidfd_getfd",
+		  .opts = { { "keepalive", 1 }, { "linger2", 2 } }, .n_opts = 2,
+		  .has_linger = true },
+		{ .read = true, .pid = 13, .process = "nginx", .source = "pidfd_getfd",
+		  .opts = { { "keepalive", 0 } }, .n_opts = 1, .has_linger = true,
+		  .linger_on = true, .linger_s = 5 },
+	};
+	static const struct report_sockopts none = { .why = "not permitted" };
+	static const char *const first[] = { "cells", "#0", "server_sockopts" };
+	static const char *const other[] = { "cells", "#0", "server_sockopts", "others", "#0" };
+	static const char *const failed[] = { "cells", "#1", "server_sockopts" };
+	struct report_cell two[2] = { cells[0], cells[1] };
+	struct report r = rep;
+	struct json_object *root, *o;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	two[0].sockopts = so;
+	two[0].n_sockopts = 2;
+	two[1].sockopts = &none;
+	two[1].n_sockopts = 1;
+	r.cells = two;
+	r.n_cells = 2;
+	assert_int_equal(report_write_json(&r, f), 0);
+	fclose(f);
+	assert_non_null(root = json_tokener_parse(out));
+	o = at(root, first, 3);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "pid")), 12);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "process")), "nginx");
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "linger2")), 2);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "so_linger")), "off");
+	assert_true(json_object_get_boolean(json_object_object_get(o, "read")));
+	assert_false(json_object_object_get_ex(o, "why", NULL));
+	o = at(root, other, 5);
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "so_linger")), 5);
+	o = at(root, failed, 3);
+	assert_false(json_object_get_boolean(json_object_object_get(o, "read")));
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "why")),
+			    "not permitted");
+	assert_false(json_object_object_get_ex(o, "keepalive", NULL));
+	json_object_put(root);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_state_aggregates),
 		cmocka_unit_test(test_json_phases),
+		cmocka_unit_test(test_json_sockopts),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_csv),
 	};
