@@ -265,23 +265,17 @@ static struct json_object *json_state(const struct report_state *s)
 	return o;
 }
 
-static struct json_object *json_conns(const struct report_cell *c)
+static struct json_object *json_conn(const struct report_conn *cn)
 {
-	struct json_object *conns = json_object_new_array();
+	struct json_object *o = json_object_new_object(), *states;
 
-	for (size_t i = 0; i < c->n_conns; i++) {
-		const struct report_conn *cn = &c->conns[i];
-		struct json_object *jc = json_object_new_object(), *states;
-
-		jset(jc, "local", jstr(cn->local));
-		jset(jc, "remote", jstr(cn->remote));
-		states = json_object_new_array();
-		for (size_t j = 0; j < cn->n_states; j++)
-			json_object_array_add(states, json_state(&cn->states[j]));
-		jset(jc, "states", states);
-		json_object_array_add(conns, jc);
-	}
-	return conns;
+	jset(o, "local", jstr(cn->local));
+	jset(o, "remote", jstr(cn->remote));
+	states = json_object_new_array();
+	for (size_t j = 0; j < cn->n_states; j++)
+		json_object_array_add(states, json_state(&cn->states[j]));
+	jset(o, "states", states);
+	return o;
 }
 
 static struct json_object *json_cell(const struct report_cell *c)
@@ -293,7 +287,7 @@ static struct json_object *json_cell(const struct report_cell *c)
 	for (size_t i = 0; i < c->n_params; i++)
 		jset(params, c->params[i].key, jstr(c->params[i].value));
 	jset(o, "params", params);
-	jset(o, "connections", json_conns(c));
+	jset(o, "connections", json_object_new_array()); /* json_write_cell() fills it */
 	fw = json_object_new_object();
 	jset(fw, "count", json_object_new_int64((int64_t)c->fw2.count));
 	jset(fw, "min", c->fw2.ended ? jsec(c->fw2.min_ns) : NULL);
@@ -349,6 +343,42 @@ static struct json_object *json_cell(const struct report_cell *c)
 	return o;
 }
 
+/* The empty "connections" of json_cell()'s text, where json_write_cell() puts them. It
+ * cannot occur earlier in the text: "name" and "params" hold strings only, whose quotes
+ * are escaped. */
+#define CONNS_SLOT "\"connections\": [ ]"
+
+/* Writes cell c's object (without a line break): the cell without its connections first,
+ * then each connection streamed into its slot, so that the memory taken is one
+ * connection's tree, not the cell's (100 000 connections built as one tree took over a
+ * gigabyte). The text is the one json-c would give for the whole tree. */
+static int json_write_cell(FILE *f, const struct report_cell *c, int flags)
+{
+	struct json_object *cell = json_cell(c);
+	const char *text = cell ? json_object_to_json_string_ext(cell, flags) : NULL;
+	const char *slot = text ? strstr(text, CONNS_SLOT) : NULL;
+	int ret = -ENOMEM;
+
+	if (!slot)
+		goto out;
+	fprintf(f, "%.*s", (int)(slot + strlen(CONNS_SLOT) - 2 - text), text);
+	for (size_t i = 0; i < c->n_conns; i++) {
+		struct json_object *conn = json_conn(&c->conns[i]);
+		const char *ct = conn ? json_object_to_json_string_ext(conn, flags) : NULL;
+
+		if (ct)
+			fprintf(f, "%s%s", i ? ", " : " ", ct);
+		json_object_put(conn);
+		if (!ct)
+			goto out;
+	}
+	fputs(slot + strlen(CONNS_SLOT) - 2, f);
+	ret = 0;
+out:
+	json_object_put(cell);
+	return ret;
+}
+
 /* One line for the header and one per cell: readable, greppable, and compact enough for
  * cells of 100 000 connections (a pretty-printed state takes ~20 lines). */
 int report_write_json(const struct report *r, FILE *f)
@@ -374,14 +404,10 @@ int report_write_json(const struct report *r, FILE *f)
 		goto out;
 	fprintf(f, "%.*s[\n", (int)(len - 5), text);
 	for (size_t i = 0; i < r->n_cells; i++) {
-		struct json_object *cell = json_cell(&r->cells[i]);
-
-		if (!cell || !(text = json_object_to_json_string_ext(cell, flags))) {
-			json_object_put(cell);
+		fputs("  ", f);
+		if (json_write_cell(f, &r->cells[i], flags))
 			goto out;
-		}
-		fprintf(f, "  %s%s\n", text, i + 1 < r->n_cells ? "," : "");
-		json_object_put(cell);
+		fputs(i + 1 < r->n_cells ? ",\n" : "\n", f);
 	}
 	fprintf(f, "] }\n");
 	ret = ferror(f) ? -EIO : 0;

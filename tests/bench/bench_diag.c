@@ -349,6 +349,83 @@ static void bench_info(int root, size_t n)
 	close_all(fds, n);
 }
 
+/* At 10 sockets: the goal for one dump, `ss` for comparison, and a 1 ms sampler's CPU. */
+static void bench_quiet(const struct timing *ta, const struct timing *tf)
+{
+	double ss_us = time_ss(50), pct, missed;
+
+	if (ta->median_us > GOAL_DUMP10_US) {
+		printf("  GOAL MISSED: 10 sockets in %.1f us > %.0f us\n", ta->median_us,
+		       GOAL_DUMP10_US);
+		failures++;
+	}
+	printf("  ss -tan state fin-wait-2 (fork/exec): median %.0f us a sample = "
+	       "%.0f x one FIN_WAIT2 dump (%.1f us)\n", ss_us, ss_us / tf->median_us,
+	       tf->median_us);
+	pct = run_sampler(NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
+			  "(10 sockets, all states)", &missed);
+	/* Each family is its own request and its own walk of the hash table. */
+	run_sampler_fam(NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES, DIAG_F_IPV4,
+			"(10 sockets, IPv4 only)", &missed);
+	if (pct >= GOAL_CPU_1MS_PCT) {
+		printf("  GOAL MISSED: 1 ms sampler uses %.2f %% >= %.0f %%\n", pct,
+		       GOAL_CPU_1MS_PCT);
+		failures++;
+	}
+}
+
+/* At 10 000 sockets: the timeline's share, and a sampler at 10 ms and at 1 ms. */
+static void bench_busy(size_t n)
+{
+	double missed;
+
+	time_timeline(n);
+	run_sampler(10 * NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
+		    "(10 000 sockets, all states)", &missed);
+	/* Sustained: the sampler keeps its 10 ms grid (a few deadlines lost to other load on
+	 * the machine are tolerated, not a backlog). */
+	if (missed > 1.0) {
+		printf("  GOAL MISSED: %.1f %% of the 10 ms deadlines missed\n", missed);
+		failures++;
+	}
+	/* For information: the walk alone, at 1 ms. */
+	run_sampler(NSEC_PER_MSEC, 2 * NSEC_PER_SEC, DIAG_MASK(DIAG_FIN_WAIT2),
+		    "(10 000 TW, FIN_WAIT2 only)", &missed);
+}
+
+/* n TIME_WAIT minisockets in a namespace of their own: one dump of every tracked state
+ * and one of FIN_WAIT2 only; then the samplers at 10 and 10 000. */
+static void bench_time_waits(int root, size_t n)
+{
+	size_t buckets = pow2_at_least(n);
+	struct diag_filter all = { 0 }, fw2 = { .states = DIAG_MASK(DIAG_FIN_WAIT2) };
+	struct timing ta, tf;
+	struct diag *d;
+	int reps = n >= 100000 ? 30 : n >= 10000 ? 100 : 1000;
+
+	enter_fresh_ns(root, buckets);
+	put("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000");
+	put("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535");
+	put("/proc/sys/net/ipv4/tcp_tw_reuse", "0"); /* keep every TIME_WAIT */
+	make_time_waits(n);
+
+	CHECK(diag_open(-1, &d) == 0, "diag_open failed");
+	CHECK(diag_set_filter(d, &all) == 0, "filter");
+	ta = time_dumps(d, reps);
+	CHECK(ta.n == n, "expected %zu sockets, dumped %zu", n, ta.n);
+	CHECK(diag_set_filter(d, &fw2) == 0, "filter");
+	tf = time_dumps(d, reps);
+	printf("  %8zu %9zu | median %9.1f us  p90 %9.1f us | median %9.1f us  p90 %9.1f us\n",
+	       n, buckets, ta.median_us, ta.p90_us, tf.median_us, tf.p90_us);
+	if (n >= 1000)
+		printf("  %8s %9s | %.3f us a socket\n", "", "", ta.median_us / (double)n);
+	diag_close(d);
+	if (n == 10)
+		bench_quiet(&ta, &tf);
+	if (n == 10000)
+		bench_busy(n);
+}
+
 int main(void)
 {
 	static const size_t counts[] = { 10, 1000, 10000, 100000 };
@@ -367,71 +444,8 @@ int main(void)
 	printf("bench_diag: one dump (IPv4 + IPv6 requests) against sockets in the namespace\n");
 	printf("  %8s %9s | %-32s | %-32s\n", "sockets", "buckets", "tracked states (all returned)",
 	       "FIN_WAIT2 only (none returned)");
-
-	for (i = 0; i < ARRAY_SIZE(counts); i++) {
-		size_t n = counts[i], buckets = pow2_at_least(n);
-		struct diag_filter all = { 0 }, fw2 = { .states = DIAG_MASK(DIAG_FIN_WAIT2) };
-		struct timing ta, tf;
-		struct diag *d;
-		int reps = n >= 100000 ? 30 : n >= 10000 ? 100 : 1000;
-
-		enter_fresh_ns(root, buckets);
-		put("/proc/sys/net/ipv4/tcp_max_tw_buckets", "1000000");
-		put("/proc/sys/net/ipv4/ip_local_port_range", "1024 65535");
-		put("/proc/sys/net/ipv4/tcp_tw_reuse", "0"); /* keep every TIME_WAIT */
-		make_time_waits(n);
-
-		CHECK(diag_open(-1, &d) == 0, "diag_open failed");
-		CHECK(diag_set_filter(d, &all) == 0, "filter");
-		ta = time_dumps(d, reps);
-		CHECK(ta.n == n, "expected %zu sockets, dumped %zu", n, ta.n);
-		CHECK(diag_set_filter(d, &fw2) == 0, "filter");
-		tf = time_dumps(d, reps);
-		printf("  %8zu %9zu | median %9.1f us  p90 %9.1f us | median %9.1f us  p90 %9.1f us\n",
-		       n, buckets, ta.median_us, ta.p90_us, tf.median_us, tf.p90_us);
-		if (n >= 1000)
-			printf("  %8s %9s | %.3f us a socket\n", "", "", ta.median_us / (double)n);
-		diag_close(d);
-
-		if (n == 10) {
-			double ss_us = time_ss(50), pct, missed;
-
-			if (ta.median_us > GOAL_DUMP10_US) {
-				printf("  GOAL MISSED: 10 sockets in %.1f us > %.0f us\n", ta.median_us,
-				       GOAL_DUMP10_US);
-				failures++;
-			}
-			printf("  ss -tan state fin-wait-2 (fork/exec): median %.0f us a sample = "
-			       "%.0f x one FIN_WAIT2 dump (%.1f us)\n", ss_us, ss_us / tf.median_us,
-			       tf.median_us);
-			pct = run_sampler(NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
-					  "(10 sockets, all states)", &missed);
-			/* Each family is its own request and its own walk of the hash table. */
-			run_sampler_fam(NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
-					DIAG_F_IPV4, "(10 sockets, IPv4 only)", &missed);
-			if (pct >= GOAL_CPU_1MS_PCT) {
-				printf("  GOAL MISSED: 1 ms sampler uses %.2f %% >= %.0f %%\n", pct,
-				       GOAL_CPU_1MS_PCT);
-				failures++;
-			}
-		}
-		if (n == 10000) {
-			double missed;
-
-			time_timeline(n);
-			run_sampler(10 * NSEC_PER_MSEC, 3 * NSEC_PER_SEC, DIAG_TRACKED_STATES,
-				    "(10 000 sockets, all states)", &missed);
-			/* Sustained: the sampler keeps its 10 ms grid (a few deadlines lost to other
-			 * load on the machine are tolerated, not a backlog). */
-			if (missed > 1.0) {
-				printf("  GOAL MISSED: %.1f %% of the 10 ms deadlines missed\n", missed);
-				failures++;
-			}
-			/* For information: the walk alone, at 1 ms. */
-			run_sampler(NSEC_PER_MSEC, 2 * NSEC_PER_SEC, DIAG_MASK(DIAG_FIN_WAIT2),
-				    "(10 000 TW, FIN_WAIT2 only)", &missed);
-		}
-	}
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		bench_time_waits(root, counts[i]);
 	printf("bench_diag: full sockets, one dump of all tracked states\n");
 	printf("  %8s %9s | %-32s | %-32s\n", "sockets", "state", "with tcp_info (INET_DIAG_INFO)",
 	       "without (no_info)");
