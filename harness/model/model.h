@@ -3,11 +3,11 @@
  * functions behind them), the timer wheel's lateness L(T), the [expect] override, and the
  * pass/fail comparison of a measured lifetime with an expected one. Pure.
  *
- * Assumptions about the endpoints, which the model cannot see: the server closes (or
- * shuts down) first, after its response; a raw-mode server answers on accept without
- * waiting for a request, an http-mode one waits for the request; a client that faults
- * after-connect in http mode never sends it, and the server is assumed not to close
- * before the limit. */
+ * What the model assumes of the endpoints where it sees no FIN_WAIT2 (declared, not
+ * observed): the server closes (or shuts down) first, after its answer to a request, in
+ * raw mode as in http; a client that faults after-connect never sends its request, and
+ * the server is assumed not to close before the limit. A FIN_WAIT2 that is seen is judged
+ * by what was observed of it (model_predict_fw2()). */
 #ifndef FINWAIT_MODEL_H
 #define FINWAIT_MODEL_H
 

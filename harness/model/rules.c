@@ -330,10 +330,11 @@ static bool predict_no_fin_wait2(const struct scenario *c, const struct model_en
 		model_say(p, "close = none: the server never sends a FIN");
 	else if (c->server.close.kind == FW_CLOSE_LINGER0)
 		model_say(p, "SO_LINGER {1, 0}: close() sends a reset, no FIN_WAIT2");
-	else if (c->client.mode == FW_MODE_HTTP && c->client.at == FW_AT_CONNECT &&
-		 f != FW_FAULT_NONE && f != FW_FAULT_CRASH)
-		model_say(p, "http client faults before its request: the server does not close "
-			     "first");
+	else if (c->client.at == FW_AT_CONNECT && f != FW_FAULT_NONE && f != FW_FAULT_CRASH)
+		/* Measured: the built-in server answers requests, in raw mode as in http, and
+		 * closes only after an answer (docs/KERNEL.md, rule 6). */
+		model_say(p, "the client faults before its request: the server has nothing to "
+			     "answer and does not close first");
 	else if (before_fin && f == FW_FAULT_VANISH)
 		model_say(p, "the client vanished before ACKing the server's FIN: FIN_WAIT1 "
 			     "retransmissions, no FIN_WAIT2");

@@ -418,6 +418,12 @@ int scenario_validate(const struct scenario *sc, struct fw_err *err)
 		FAIL_AT(FW_K_INTERVAL, "interval must be shorter than limit");
 	if (s->close_after_ns >= sc->limit_ns)
 		FAIL_AT(FW_K_CLOSE_AFTER, "close_after must be shorter than limit");
+	/* The built-in server never sends a FIN with close = none, and resets with
+	 * linger0: a client waiting for the FIN would wait until the limit. */
+	if (s->program == FW_PROG_BUILTIN && sc->client.at == FW_AT_FIN &&
+	    (s->close.kind == FW_CLOSE_NONE || s->close.kind == FW_CLOSE_LINGER0))
+		FAIL_AT(FW_K_AT, "at = after-fin waits for the server's FIN, which close = %s never "
+				 "sends", s->close.kind == FW_CLOSE_NONE ? "none" : "linger0");
 	/* A socket still alive at the limit is only known to last >= limit: an upper bound
 	 * at or past the limit could never fail. */
 	if (sc->expect.kind == FW_EXPECT_RANGE && sc->expect.max_ns >= sc->limit_ns)

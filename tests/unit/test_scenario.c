@@ -139,7 +139,8 @@ static void test_values(void **state)
 
 	/* Empty optional values are "unset"; linger:0 is linger0; expect forms. */
 	sc = load_ok("[scenario]\nname = x\n[server]\nport =\nkeepidle =\nlinger2 = 0\n"
-		     "close = linger:0\nkeepalive = yes\n[expect]\nfin_wait2 = 5s\n");
+		     "close = linger:0\nkeepalive = yes\n[client]\nat = after-response\n"
+		     "[expect]\nfin_wait2 = 5s\n");
 	assert_int_equal(sc->server.has, FW_HAS_LINGER2 | FW_HAS_KEEPALIVE);
 	assert_int_equal(sc->server.linger2_s, 0);
 	assert_int_equal(sc->server.close.kind, FW_CLOSE_LINGER0);
@@ -235,6 +236,8 @@ static const struct {
 	  "the expected maximum must be shorter than limit" },
 	{ "[scenario]\nname = x\nlimit = 5s\n[server]\nclose_after = 6s\n", 5,
 	  "close_after must be shorter than limit" },
+	{ "[scenario]\nname = x\n[server]\nclose = none\n[client]\nat = after-fin\n", 6,
+	  "at = after-fin waits for the server's FIN, which close = none never sends" },
 	{ "[scenario]\nname = x\nlimit = 5s\n[matrix]\nexpect.fin_wait2 = 1s, 9s\n", 5,
 	  "the expected maximum must be shorter than limit" },
 	{ "[scenario]\ndescription = no name\n", 0, "[scenario] needs a name" },
