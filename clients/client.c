@@ -1,6 +1,7 @@
 /* finwait-client: opens N connections, sends a request on each, reads the answer, and
  * when every connection has reached the fault point (or failed) writes one `point` line
- * and performs the fault. One epoll loop; handshakes are paced (MAX_INFLIGHT at once) so
+ * and performs the fault. At after-request it stops right after its request and never
+ * reads the response. One epoll loop; handshakes are paced (MAX_INFLIGHT at once) so
  * that the server's accept queue is not overrun into SYN retransmissions. */
 #include <errno.h>
 #include <fcntl.h>
@@ -277,6 +278,11 @@ static void on_connected(struct client *cl, long i)
 		return;
 	}
 	c->state = C_READING;
+	if (cl->o.cfg.at == FW_AT_REQUEST) {
+		/* It never reads again: the response fills its receive window. */
+		conn_reach(cl, i);
+		return;
+	}
 	ep_resp_scan_init(&c->resp);
 	if (epoll_ctl(cl->ep, EPOLL_CTL_MOD, c->fd, &ev) < 0)
 		conn_fail(cl, i, "epoll_ctl", errno);

@@ -429,9 +429,10 @@ static void usage(FILE *f, const char *intro, const struct own_opt *own, size_t 
 void server_usage(FILE *f)
 {
 	usage(f, "Usage: finwait-server [OPTIONS]\n"
-	      "A TCP server whose close is under control: it answers each request, then closes\n"
-	      "in the chosen style after an optional delay, with the given per-socket options,\n"
-	      "and reports every step as a line on a status pipe.\n\n",
+	      "A TCP server whose close is under control: it answers each request, then, once\n"
+	      "the whole answer is in its send buffer, closes in the chosen style after an\n"
+	      "optional delay, with the given per-socket options, and reports every step as a\n"
+	      "line on a status pipe.\n\n",
 	      server_own, ARRAY_SIZE(server_own), FW_SCOPE_SERVER,
 	      "The options shared with scenarios take the same values as the scenario keys of the\n"
 	      "same name (`finwait keys`). A socket option is set only when given; its effective\n"
@@ -447,7 +448,8 @@ void client_usage(FILE *f)
 	usage(f, "Usage: finwait-client --connect ADDR:PORT [OPTIONS]\n"
 	      "A TCP client with fault points: it opens connections, sends a request on each,\n"
 	      "reads the answer, and when every connection has reached the fault point it\n"
-	      "reports it and performs the fault.\n\n",
+	      "reports it and performs the fault. At after-request it never reads the answer:\n"
+	      "the server's response fills its receive window.\n\n",
 	      client_own, ARRAY_SIZE(client_own), FW_SCOPE_CLIENT,
 	      "Faults: none closes normally at the point; crash is SIGKILL (receive queues are\n"
 	      "drained first, so the kernel closes with FIN, never RST); freeze is SIGSTOP\n"

@@ -62,6 +62,14 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 	[FW_K_CLOSE_AFTER] = { "server", "close_after", FW_T_DURATION, SRV(close_after_ns),
 		.lo = 0, .hi = INT64_MAX, .dflt = "0s", .matrix = true, .opt = "close-after",
 		.help = "delay after the response before the server closes" },
+	/* The server closes once the whole response is in its send buffer. One larger than
+	 * the client's receive window, to a client that stops reading (client.at =
+	 * after-request), leaves the rest and the FIN behind zero-window probes. */
+	[FW_K_RESPONSE_SIZE] = { "server", "response_size", FW_T_INT, SRV(response_size),
+		.lo = 1, .hi = FW_RESPONSE_MAX, .dflt = "3", .matrix = true,
+		.opt = "response-size",
+		.help = "bytes of each response body (raw: one line; http: the Content-Length "
+			"body); more than the client's receive window fills it" },
 	[FW_K_KEEPALIVE] = { "server", "keepalive", FW_T_BOOL, SRV(keepalive),
 		FW_HAS_KEEPALIVE, .dflt = "off", .matrix = true, .opt = "keepalive",
 		.level = SOL_SOCKET, .optname = SO_KEEPALIVE, .help = "SO_KEEPALIVE" },

@@ -25,6 +25,9 @@
 #define FW_HAS_USER_TIMEOUT (1u << 6)
 #define FW_HAS_SNDBUF (1u << 7)
 
+/* The largest server.response_size: 16 MiB (the server keeps one copy of the response). */
+#define FW_RESPONSE_MAX (16L * 1024 * 1024)
+
 /* [server]: what the server is and what it does with each connection. */
 struct fw_server_cfg {
 	enum fw_program program;
@@ -35,6 +38,7 @@ struct fw_server_cfg {
 	long port;		/* 1..65535 when FW_HAS_PORT */
 	struct fw_close close;
 	int64_t close_after_ns;
+	long response_size;	/* bytes of each response's body */
 	bool keepalive;		/* SO_KEEPALIVE */
 	int keepidle_s, keepintvl_s;	/* TCP_KEEPIDLE, TCP_KEEPINTVL */
 	long keepcnt;		/* TCP_KEEPCNT */
@@ -62,7 +66,8 @@ struct fw_expect {
 enum fw_key_id {
 	FW_K_NAME, FW_K_DESCRIPTION, FW_K_CONNECTIONS, FW_K_LIMIT, FW_K_INTERVAL, FW_K_FAMILY,
 	FW_K_PROGRAM, FW_K_COMMAND, FW_K_CONFIG, FW_K_SMODE, FW_K_PORT, FW_K_CLOSE,
-	FW_K_CLOSE_AFTER, FW_K_KEEPALIVE, FW_K_KEEPIDLE, FW_K_KEEPINTVL, FW_K_KEEPCNT,
+	FW_K_CLOSE_AFTER, FW_K_RESPONSE_SIZE, FW_K_KEEPALIVE, FW_K_KEEPIDLE, FW_K_KEEPINTVL,
+	FW_K_KEEPCNT,
 	FW_K_LINGER2, FW_K_USER_TIMEOUT, FW_K_SNDBUF,
 	FW_K_FAULT, FW_K_AT, FW_K_CMODE,
 	FW_K_EXPECT_FW2,

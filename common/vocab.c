@@ -17,8 +17,9 @@ NAMES(fw_mode_names, 2, [FW_MODE_RAW] = "raw", [FW_MODE_HTTP] = "http");
 NAMES(fw_close_names, 5, [FW_CLOSE_CLOSE] = "close", [FW_CLOSE_SHUTDOWN] = "shutdown",
       [FW_CLOSE_LINGER0] = "linger0", [FW_CLOSE_LINGER] = "linger",
       [FW_CLOSE_NONE] = "none");
-NAMES(fw_point_names, 3, [FW_AT_CONNECT] = "after-connect",
-      [FW_AT_RESPONSE] = "after-response", [FW_AT_FIN] = "after-fin");
+NAMES(fw_point_names, 4, [FW_AT_CONNECT] = "after-connect",
+      [FW_AT_REQUEST] = "after-request", [FW_AT_RESPONSE] = "after-response",
+      [FW_AT_FIN] = "after-fin");
 NAMES(fw_fault_names, 6, [FW_FAULT_NONE] = "none", [FW_FAULT_CRASH] = "crash",
       [FW_FAULT_FREEZE] = "freeze", [FW_FAULT_HANG] = "hang", [FW_FAULT_VANISH] = "vanish",
       [FW_FAULT_REBOOT] = "reboot", [FW_FAULT_WAIT] = "wait");

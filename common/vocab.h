@@ -27,8 +27,9 @@ struct fw_close {
 	int linger_s;		/* FW_CLOSE_LINGER only */
 };
 
-/* Where in the close the client's fault strikes. */
-enum fw_point { FW_AT_CONNECT, FW_AT_RESPONSE, FW_AT_FIN };
+/* Where in the close the client's fault strikes. At after-request the client has sent its
+ * request and never reads again: its receive window fills with the response. */
+enum fw_point { FW_AT_CONNECT, FW_AT_REQUEST, FW_AT_RESPONSE, FW_AT_FIN };
 
 enum fw_fault {
 	FW_FAULT_NONE,		/* close normally at the point */

@@ -1,7 +1,9 @@
 /* finwait-server: a TCP server whose close is under control (style, delay, per-socket
- * options), reporting every step on a status pipe. One epoll loop; a connection is a
- * slot indexed by its fd; close-after deadlines share one timerfd through a FIFO queue
- * (every deadline is now + the same delay, so arming order is expiry order). */
+ * options, response size), reporting every step on a status pipe. One epoll loop; a
+ * connection is a slot indexed by its fd; close-after deadlines share one timerfd through
+ * a FIFO queue (every deadline is now + the same delay, so arming order is expiry order).
+ * A response that does not fit the send buffer waits for EPOLLOUT; the close (or its
+ * delay) starts once the whole response is in the kernel's hands. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,8 +19,10 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "deadlines.h"
 #include "endpoint_opts.h"
 #include "exitcode.h"
+#include "response.h"
 #include "status.h"
 #include "util.h"
 
@@ -33,33 +37,29 @@ enum conn_state {
 	CONN_KEPT,     /* style none and the peer closed: fd kept, out of epoll */
 };
 
-/* ~24 bytes a connection, so 100 000 connections cost ~2.4 MB. */
+/* ~32 bytes a connection, so 100 000 connections cost ~3.2 MB. */
 struct conn {
 	uint32_t id;       /* accept sequence number, from 1 */
 	uint32_t nresp;    /* responses sent */
 	int64_t deadline;  /* close-after deadline (CLOCK_MONOTONIC ns), 0: none */
+	uint32_t wr_off;   /* bytes of the current response already written */
+	uint16_t wr_left;  /* responses owed (the current one included) */
+	uint8_t wr_wait;   /* waiting for EPOLLOUT */
 	uint8_t state;
 	struct ep_req_scan scan; /* where the next request ends */
 	uint8_t peer_fin;  /* the peer's FIN was read */
 };
 
-struct timer_entry {
-	int fd;
-	uint32_t id;
-	int64_t deadline;
-};
-
 struct server {
 	struct server_opts o;
+	struct response resp;  /* what every request is answered with */
+	bool closing;      /* the server closes right after each response */
 	struct conn *conns;
 	size_t nconns;     /* slots: the soft RLIMIT_NOFILE */
-	int lfd, ep, tfd, sfd;
+	int lfd, ep, sfd;
 	bool listener_paused;
 	uint32_t next_id;
-	/* Ring buffer of close-after deadlines, lazily invalidated. */
-	struct timer_entry *q;
-	size_t qcap, qhead, qlen;
-	int64_t armed;     /* deadline the timerfd is armed for, 0: disarmed */
+	struct deadlines dl; /* close-after deadlines, on one timerfd */
 	/* Effective options of the first connection, to spot a connection that differs. */
 	bool have_ref;
 	char ref_opts[STATUS_LINE_MAX];
@@ -211,51 +211,20 @@ static void apply_sockopts(struct server *s, int fd, uint32_t id)
 	status_write(s->o.status_fd, &l);
 }
 
-static void timer_arm(struct server *s)
+/* deadlines' is_live: the entry is still the connection's pending close. */
+static bool deadline_live(void *ctx, const struct deadline *d)
 {
-	struct itimerspec its = { 0 };
+	const struct conn *c = &((struct server *)ctx)->conns[d->fd];
 
-	while (s->qlen) {
-		struct timer_entry *e = &s->q[s->qhead];
-		struct conn *c = &s->conns[e->fd];
-
-		if (c->id == e->id && c->deadline == e->deadline)
-			break;
-		s->qhead = (s->qhead + 1) % s->qcap;
-		s->qlen--;
-	}
-	int64_t next = s->qlen ? s->q[s->qhead].deadline : 0;
-
-	if (next == s->armed)
-		return;
-	s->armed = next;
-	its.it_value.tv_sec = next / NSEC_PER_SEC;
-	its.it_value.tv_nsec = next % NSEC_PER_SEC;
-	timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+	return c->id == d->id && c->deadline == d->at;
 }
 
 static int timer_push(struct server *s, int fd)
 {
 	struct conn *c = &s->conns[fd];
 
-	if (s->qlen == s->qcap) {
-		size_t ncap = s->qcap ? 2 * s->qcap : 1024;
-		struct timer_entry *nq = malloc(ncap * sizeof(*nq));
-
-		if (!nq)
-			return -ENOMEM;
-		for (size_t i = 0; i < s->qlen; i++)
-			nq[i] = s->q[(s->qhead + i) % s->qcap];
-		free(s->q);
-		s->q = nq;
-		s->qcap = ncap;
-		s->qhead = 0;
-	}
 	c->deadline = mono_ns() + s->o.cfg.close_after_ns;
-	s->q[(s->qhead + s->qlen) % s->qcap] = (struct timer_entry){ fd, c->id, c->deadline };
-	s->qlen++;
-	timer_arm(s);
-	return 0;
+	return deadlines_push(&s->dl, (struct deadline){ fd, c->id, c->deadline });
 }
 
 static void conn_release(struct server *s, int fd)
@@ -366,10 +335,79 @@ static void do_accept(struct server *s)
 	}
 }
 
-static const char http_keep[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				"Content-Length: 3\r\nConnection: keep-alive\r\n\r\nok\n";
-static const char http_close[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				 "Content-Length: 3\r\nConnection: close\r\n\r\nok\n";
+/* Waits for EPOLLOUT (on) or stops waiting (off). */
+static void want_write(struct server *s, int fd, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.fd = fd };
+
+	if (s->conns[fd].wr_wait == on)
+		return;
+	if (epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &ev) == 0)
+		s->conns[fd].wr_wait = on;
+}
+
+/* Writes the responses owed, each reported once the kernel has all of it. Returns 0 when
+ * all are written, 1 when the send buffer is full (EPOLLOUT armed), -1 when the
+ * connection was closed on an error. */
+static int flush_responses(struct server *s, int fd)
+{
+	struct conn *c = &s->conns[fd];
+	uint32_t id = c->id;
+
+	while (c->wr_left) {
+		ssize_t w = send(fd, s->resp.buf + c->wr_off, s->resp.len - c->wr_off,
+				 MSG_NOSIGNAL);
+		struct status_line l;
+
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			/* The client stopped reading: its window and our buffer are full. */
+			want_write(s, fd, true);
+			return 1;
+		}
+		if (w < 0) {
+			emit_error(s, id, "write", errno, NULL);
+			close(fd);
+			conn_release(s, fd);
+			return -1;
+		}
+		c->wr_off += (uint32_t)w;
+		if (c->wr_off < s->resp.len)
+			continue;
+		c->wr_off = 0;
+		c->wr_left--;
+		c->nresp++;
+		status_begin(&l, STATUS_RESPONSE, mono_ns());
+		status_add_long(&l, "id", id);
+		status_add_long(&l, "n", c->nresp);
+		status_write(s->o.status_fd, &l);
+	}
+	want_write(s, fd, false);
+	return 0;
+}
+
+/* After the responses owed are written: close now, or after close-after. */
+static void after_responses(struct server *s, int fd)
+{
+	if (s->o.cfg.close.kind == FW_CLOSE_NONE)
+		return;
+	if (s->closing)
+		do_close(s, fd);
+	else if (timer_push(s, fd) < 0)
+		emit_error(s, s->conns[fd].id, "timer", ENOMEM, NULL);
+}
+
+/* EPOLLOUT: the client read some of a response that did not fit. */
+static void on_writable(struct server *s, int fd)
+{
+	struct conn *c = &s->conns[fd];
+
+	if (c->state != CONN_OPEN || !c->wr_left) {
+		want_write(s, fd, false);
+		return;
+	}
+	if (flush_responses(s, fd) == 0)
+		after_responses(s, fd);
+}
 
 static void on_readable(struct server *s, int fd)
 {
@@ -411,65 +449,28 @@ static void on_readable(struct server *s, int fd)
 		return; /* after shutdown(SHUT_WR) nothing more can be answered */
 
 	int reqs = ep_req_scan(&c->scan, s->o.cfg.mode, buf, (size_t)n);
-	bool closing = s->o.cfg.close.kind != FW_CLOSE_NONE && s->o.cfg.close_after_ns == 0;
 
-	for (int i = 0; i < reqs; i++) {
-		const char *r = "ok\n";
-		size_t rlen = 3;
-
-		if (s->o.cfg.mode == FW_MODE_HTTP) {
-			r = closing ? http_close : http_keep;
-			rlen = closing ? sizeof(http_close) - 1 : sizeof(http_keep) - 1;
-		}
-		ssize_t w = send(fd, r, rlen, MSG_NOSIGNAL);
-		int64_t t = mono_ns();
-
-		if (w != (ssize_t)rlen) {
-			/* A few bytes into a fresh send buffer: short only if the peer stopped
-			 * reading a long pipeline of requests. */
-			emit_error(s, id, "write", w < 0 ? errno : EAGAIN, NULL);
-			close(fd);
-			conn_release(s, fd);
-			return;
-		}
-		c->nresp++;
-		struct status_line l;
-
-		status_begin(&l, STATUS_RESPONSE, t);
-		status_add_long(&l, "id", id);
-		status_add_long(&l, "n", c->nresp);
-		status_write(s->o.status_fd, &l);
-	}
-	if (!reqs || s->o.cfg.close.kind == FW_CLOSE_NONE)
+	if (!reqs)
 		return;
-	if (closing)
-		do_close(s, fd);
-	else if (timer_push(s, fd) < 0)
-		emit_error(s, id, "timer", ENOMEM, NULL);
+	/* Requests pipelined behind a response still being written wait their turn. */
+	c->wr_left = (uint16_t)(c->wr_left + reqs > UINT16_MAX ? UINT16_MAX : c->wr_left + reqs);
+	if (c->wr_wait || flush_responses(s, fd))
+		return;
+	after_responses(s, fd);
 }
 
 static void on_timer(struct server *s)
 {
 	uint64_t ticks;
 	int64_t now = mono_ns();
+	struct deadline d;
 
-	if (read(s->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+	if (read(s->dl.tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return;
-	s->armed = 0;
-	while (s->qlen) {
-		struct timer_entry e = s->q[s->qhead];
-		struct conn *c = &s->conns[e.fd];
-
-		if (c->id == e.id && c->deadline == e.deadline) {
-			if (e.deadline > now)
-				break;
-			if (c->state == CONN_OPEN)
-				do_close(s, e.fd);
-		}
-		s->qhead = (s->qhead + 1) % s->qcap;
-		s->qlen--;
-	}
-	timer_arm(s);
+	while (deadlines_pop_due(&s->dl, now, &d))
+		if (s->conns[d.fd].state == CONN_OPEN)
+			do_close(s, d.fd);
+	deadlines_arm(&s->dl);
 }
 
 static int setup(struct server *s)
@@ -507,13 +508,15 @@ static int setup(struct server *s)
 	signal(SIGPIPE, SIG_IGN);
 	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
-	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->sfd < 0 || s->ep < 0 || s->tfd < 0)
+	s->dl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	s->dl.is_live = deadline_live;
+	s->dl.ctx = s;
+	if (s->sfd < 0 || s->ep < 0 || s->dl.tfd < 0)
 		return -errno;
 	ev.data.fd = s->sfd;
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &ev);
-	ev.data.fd = s->tfd;
-	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->tfd, &ev);
+	ev.data.fd = s->dl.tfd;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, s->dl.tfd, &ev);
 	ev.data.fd = s->lfd;
 	if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
 		return -errno;
@@ -537,19 +540,23 @@ static int serve(struct server *s)
 
 			if (fd == s->lfd)
 				do_accept(s);
-			else if (fd == s->tfd)
+			else if (fd == s->dl.tfd)
 				on_timer(s);
 			else if (fd == s->sfd)
 				return 0;
-			else if ((size_t)fd < s->nconns && s->conns[fd].id)
-				on_readable(s, fd);
+			else if ((size_t)fd < s->nconns && s->conns[fd].id) {
+				if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+					on_readable(s, fd);
+				if ((evs[i].events & EPOLLOUT) && s->conns[fd].id)
+					on_writable(s, fd);
+			}
 		}
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct server s = { .lfd = -1, .ep = -1, .tfd = -1, .sfd = -1 };
+	struct server s = { .lfd = -1, .ep = -1, .sfd = -1, .dl.tfd = -1 };
 	struct fw_err err;
 	struct status_line l;
 	int ret, code = FW_EXIT_INTERNAL;
@@ -569,6 +576,12 @@ int main(int argc, char **argv)
 	if (s.o.status_fd >= 0 && fcntl(s.o.status_fd, F_GETFD) < 0) {
 		fprintf(stderr, PROG ": --status-fd %d is not an open descriptor\n", s.o.status_fd);
 		return FW_EXIT_USAGE;
+	}
+	s.closing = s.o.cfg.close.kind != FW_CLOSE_NONE && s.o.cfg.close_after_ns == 0;
+	if (response_build(&s.resp, s.o.cfg.mode, s.o.cfg.response_size, s.closing) < 0) {
+		fprintf(stderr, PROG ": cannot build a response of %ld bytes\n",
+			s.o.cfg.response_size);
+		return FW_EXIT_INTERNAL;
 	}
 	ret = open_listener(&s);
 	if (ret < 0) {
@@ -596,6 +609,7 @@ int main(int argc, char **argv)
 out:
 	/* The kernel closes the connections; close styles apply only while serving. */
 	free(s.conns);
-	free(s.q);
+	deadlines_free(&s.dl);
+	response_free(&s.resp);
 	return code;
 }

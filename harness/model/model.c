@@ -215,6 +215,11 @@ bool model_check(const struct prediction *p, const struct measured *m, char *why
 		why = tmp;
 		len = sizeof(tmp);
 	}
+	if (p->kind == PRED_UNMODELLED) {
+		/* Reported, not judged: the reason says what the model does not know. */
+		snprintf(why, len, "not judged: %s", p->reason);
+		return true;
+	}
 	expected_text(p, e, sizeof(e));
 	switch (m->kind) {
 	case MEAS_ABSENT:

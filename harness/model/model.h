@@ -35,6 +35,8 @@ enum pred_kind {
 	PRED_NONE,	/* no timer-driven FIN_WAIT2: absent, or shorter than max_ns */
 	PRED_RANGE,	/* a lifetime in [min_ns, max_ns] */
 	PRED_FOREVER,	/* still in FIN_WAIT2 at the limit */
+	PRED_UNMODELLED,	/* the rule does not apply: the reason says what is not modelled;
+			 * the state is reported, not judged (model_check() passes it) */
 };
 
 struct prediction {
@@ -82,6 +84,13 @@ struct model_facts {
 	char fin_what[128];	/* "tcp_fin_timeout 2s", "TCP_LINGER2 5s (read from ...)" */
 	char source[96];	/* "declared", "read from nginx's socket (pid 12)" */
 	char rto_source[64];	/* "TCP_RTO_MIN", "tcp_rto_min_us", "seen: rto 208ms" */
+	/* The other close states (states.c), from the namespaces' sysctls: */
+	long orphan_retries;	/* net.ipv4.tcp_orphan_retries (0: 8 while the RTO is below
+				 * rto_max) */
+	long retries2;		/* net.ipv4.tcp_retries2 */
+	int64_t rto_max_ns;	/* net.ipv4.tcp_rto_max_ms, else TCP_RTO_MAX (120 s) */
+	int64_t peer_fin_ns;	/* the client's tcp_fin_timeout ([client.sysctl]): how long a
+				 * client that closed first still answers */
 };
 
 /* The facts a cell declares: its [server] options, else the namespace's sysctls, else a
@@ -158,5 +167,45 @@ struct measured {
  * explanation to why (may be NULL). Returns true for pass. */
 bool model_check(const struct prediction *p, const struct measured *m, char *why,
 		 size_t len);
+
+/* The server's other close states (states.c, states_close.c; docs/KERNEL.md rules 21-26).
+ * Each predicts how long the server's socket stays in the state from the cell's
+ * declarations and facts, with the timer wheel's lateness and env->latency_ns; PRED_NONE
+ * means not at all or no longer than a delayed ACK, PRED_UNMODELLED says in its reason
+ * what is not modelled. Each returns 0, or -EINVAL for a bad env or facts. */
+
+/* FIN_WAIT1: the FIN ACKed at once (none), retransmitted to a vanished client (orphan:
+ * tcp_orphan_retries, held: tcp_retries2, or TCP_USER_TIMEOUT; tcp_write_timeout()), or
+ * waiting behind the zero window of a client that stopped reading (tcp_probe_timer()).
+ * orphan: the application closed the socket (else it holds it, after shutdown()). */
+int model_fin_wait1(const struct scenario *cell, const struct model_facts *f,
+		    const struct model_env *env, bool orphan, struct prediction *out);
+
+/* TIME_WAIT: TCP_TIMEWAIT_LEN (60 s) when the client's FIN follows the server's. */
+int model_time_wait(const struct scenario *cell, const struct model_facts *f,
+		    const struct model_env *env, struct prediction *out);
+
+/* CLOSE_WAIT: the client closed first; forever while the application holds the socket
+ * (close = none), unless keepalive meets the client's socket gone. */
+int model_close_wait(const struct scenario *cell, const struct model_facts *f,
+		     const struct model_env *env, struct prediction *out);
+
+/* LAST_ACK: the server closes after the client's FIN; none while the client's kernel
+ * answers, FIN_WAIT1's retransmission rule when it is gone (peer_gone). */
+int model_last_ack(const struct scenario *cell, const struct model_facts *f,
+		   const struct model_env *env, bool orphan, bool peer_gone,
+		   struct prediction *out);
+
+/* tcp_model_timeout(): the time retransmits_timed_out() allows boundary retransmissions,
+ * from TCP_RTO_MIN doubling up to rto_max, in ns (jiffies as the kernel counts them). */
+int64_t model_retries_timeout(long boundary, int64_t rto_max_ns, int hz);
+
+/* Whether the cell's response fills the receive window of a client that never reads it
+ * (server.response_size): 1 yes, 0 no, -1 cannot tell (64 KiB..1 MiB). */
+int model_response_fills(const struct scenario *cell);
+
+/* Which side closes first with finwait's endpoints: 1 the server, -1 the client, 0 they
+ * race (the server closes less than 100 ms after the response the client closes after). */
+int model_closes_first(const struct scenario *cell);
 
 #endif

@@ -28,4 +28,7 @@ void model_predict_none(struct prediction *p, const struct model_env *env);
 void model_predict_range(struct prediction *p, const struct model_env *env, int64_t t_ns,
 			 int64_t slack_ns);
 
+/* The client namespace's net.ipv4.tcp_fin_timeout ([client.sysctl]), else def. */
+long model_client_fin_timeout(const struct scenario *c, long def);
+
 #endif

@@ -20,6 +20,10 @@
 #define DEF_KEEPALIVE_TIME_S 7200
 #define DEF_KEEPALIVE_INTVL_S 75
 #define DEF_KEEPALIVE_PROBES 9
+/* Defaults of tcp_orphan_retries, tcp_retries2 and tcp_rto_max_ms (TCP_RTO_MAX). */
+#define DEF_ORPHAN_RETRIES 0
+#define DEF_RETRIES2 15
+#define DEF_RTO_MAX_MS 120000
 /* TCP_DELACK_MIN: the peer's kernel delays the ACK of the FIN (pingpong) by about this
  * much, and that RTT sample raises srtt, so the RTO when the timer is armed is up to this
  * much above the one seen before (docs/KERNEL.md, rule 2). */
@@ -81,6 +85,10 @@ void model_facts_declare(const struct scenario *c, const struct model_env *env,
 	f->user_timeout_ns = s->has & FW_HAS_USER_TIMEOUT ?
 			     s->user_timeout_ms * NSEC_PER_MSEC : 0;
 	f->tw_buckets = sysctl_long(c, "net.ipv4.tcp_max_tw_buckets", -1);
+	f->orphan_retries = sysctl_long(c, "net.ipv4.tcp_orphan_retries", DEF_ORPHAN_RETRIES);
+	f->retries2 = sysctl_long(c, "net.ipv4.tcp_retries2", DEF_RETRIES2);
+	f->rto_max_ns = sysctl_long(c, "net.ipv4.tcp_rto_max_ms", DEF_RTO_MAX_MS) * NSEC_PER_MSEC;
+	f->peer_fin_ns = model_client_fin_timeout(c, DEF_FIN_TIMEOUT_S) * NSEC_PER_SEC;
 	snprintf(f->source, sizeof(f->source), "declared");
 	/* tcp_rto_min(): the namespace's tcp_rto_min_us replaces TCP_RTO_MIN; srtt on a veth
 	 * is microseconds until the delayed ACK of the FIN adds its 40 ms. */
@@ -335,6 +343,10 @@ static bool predict_no_fin_wait2(const struct scenario *c, const struct model_en
 		 * closes only after an answer (docs/KERNEL.md, rule 6). */
 		model_say(p, "the client faults before its request: the server has nothing to "
 			     "answer and does not close first");
+	else if (c->client.at == FW_AT_REQUEST && model_response_fills(c) > 0 &&
+		 (f == FW_FAULT_FREEZE || f == FW_FAULT_HANG))
+		model_say(p, "the client stopped reading a response larger than its window: the "
+			     "FIN waits behind it in FIN_WAIT1, no FIN_WAIT2");
 	else if (before_fin && f == FW_FAULT_VANISH)
 		model_say(p, "the client vanished before ACKing the server's FIN: FIN_WAIT1 "
 			     "retransmissions, no FIN_WAIT2");
@@ -358,6 +370,13 @@ int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 	    f->rto_lo_ns <= 0)
 		return -EINVAL;
 	e = env_of(envp, f);
+	if (c->client.at == FW_AT_REQUEST && model_response_fills(c) < 0 &&
+	    (fault == FW_FAULT_FREEZE || fault == FW_FAULT_HANG)) {
+		p->kind = PRED_UNMODELLED;
+		model_say(p, "not modelled: a response of %ld bytes may or may not fill the "
+			     "client's window (64 KiB..1 MiB)", c->server.response_size);
+		return 0;
+	}
 	if (c->server.close.kind == FW_CLOSE_NONE || c->server.close.kind == FW_CLOSE_LINGER0)
 		predict_no_fin_wait2(c, &e, p);
 	else if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)

@@ -86,7 +86,8 @@ static int fault_parse(const char *s, enum fw_fault *f)
 
 static void test_points_and_faults(void **state)
 {
-	static const char *const points[] = { "after-connect", "after-response", "after-fin" };
+	static const char *const points[] = { "after-connect", "after-request", "after-response",
+					      "after-fin" };
 	static const char *const faults[] = { "none", "crash", "freeze", "hang", "vanish",
 					      "reboot", "wait" };
 	enum fw_point p = FW_AT_FIN;
@@ -142,7 +143,7 @@ static void test_bad_values(void **state)
 	    "198.18.0.2:5");
 	BAD("--source 1 is not of the --connect address's family", "--connect", "198.18.0.1:80",
 	    "--source", "fd46:696e::2");
-	BAD("bad --at value 'after-close' (expected after-connect | after-response | after-fin)",
+	BAD("bad --at value 'after-close' (expected after-connect | after-request | after-response | after-fin)",
 	    "--connect", "198.18.0.1:80", "--at", "after-close");
 	BAD("bad --fault value 'explode' (expected none | crash | freeze | hang | vanish | reboot)",
 	    "--connect", "198.18.0.1:80", "--fault", "explode");

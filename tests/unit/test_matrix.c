@@ -244,7 +244,7 @@ static void test_flatten(void **state)
 			    "scenario.name=f;scenario.connections=1;scenario.limit=2500ms;"
 			    "scenario.interval=1ms;scenario.family=ipv4;server.program=builtin;"
 			    "server.mode=raw;server.close=linger:2s;server.close_after=0s;"
-			    "server.keepalive=off;server.keepidle=1m;server.linger2=-1;"
+			    "server.response_size=3;server.keepalive=off;server.keepidle=1m;server.linger2=-1;"
 			    "client.fault=vanish;client.at=after-fin;client.mode=raw;"
 			    "expect.fin_wait2=1s..2s;sysctl.net.ipv4.tcp_fin_timeout=3;"
 			    "client.sysctl.net.ipv4.tcp_keepalive_time=4;");
