@@ -41,6 +41,10 @@ struct row {
 #define ZW(close, fault) "[server]\nclose = " close "\nclose_after = 500ms\n" \
 	"response_size = 2000000\nsndbuf = 4000000\n[client]\nat = after-request\n" \
 	"fault = " fault "\n"
+/* LAST_ACK: the client closes first; an ss loop measured it with the client's link taken
+ * down after its FIN (by hand: two namespaces, the same vanish as finwait's). */
+#define LA(r) "[server]\nclose_after = 1s\n[client]\nat = after-response\nfault = none\n" \
+	"[sysctl]\nnet.ipv4.tcp_orphan_retries = " r "\n"
 #define CW_KA(idle, fc) "[server]\nclose = none\nkeepalive = on\nkeepidle = " idle "\n" \
 	"keepintvl = 1s\nkeepcnt = 3\n[client]\nat = after-response\nfault = none\n" \
 	"[client.sysctl]\nnet.ipv4.tcp_fin_timeout = " fc "\n"
@@ -55,7 +59,7 @@ static const struct row rows[] = {
 	{ "orphan, tcp_orphan_retries 0 (8)", VANISH, FW1_ORPHAN, PRED_RANGE, 104463 * MS,
 	  104465 * MS },
 	{ "orphan, tcp_rto_max_ms 1000", VANISH "[sysctl]\nnet.ipv4.tcp_rto_max_ms = 1000\n",
-	  FW1_ORPHAN, PRED_RANGE, 2482 * MS, 2511 * MS },
+	  FW1_ORPHAN, PRED_RANGE, 2482 * MS, 2515 * MS },
 	{ "orphan, tcp_rto_max_ms 2000", VANISH "[sysctl]\nnet.ipv4.tcp_rto_max_ms = 2000\n",
 	  FW1_ORPHAN, PRED_RANGE, 8137 * MS, 8158 * MS },
 	{ "orphan, tcp_rto_min_us 50000, retries 1", VANISH "[sysctl]\n"
@@ -74,6 +78,8 @@ static const struct row rows[] = {
 	  PRED_RANGE, 1027 * MS, 1035 * MS },
 	{ "orphan, TCP_USER_TIMEOUT 2.5s", VANISH "[server]\nuser_timeout = 2500ms\n", FW1_ORPHAN,
 	  PRED_RANGE, 2505 * MS, 2532 * MS },
+	{ "held, tcp_retries2 15 (default)", VANISH_HELD, FW1_HELD, PRED_RANGE, 927753 * MS,
+	  927766 * MS },
 	{ "held, TCP_USER_TIMEOUT 1s", VANISH_HELD "[server]\nuser_timeout = 1000ms\n", FW1_HELD,
 	  PRED_RANGE, 999 * MS, 1035 * MS },
 	{ "held, TCP_USER_TIMEOUT 2.5s", VANISH_HELD "[server]\nuser_timeout = 2500ms\n", FW1_HELD,
@@ -95,6 +101,15 @@ static const struct row rows[] = {
 	{ "zero window, orphan, tcp_retries2 2 < backoff needed", ZW("close", "hang")
 	  "[sysctl]\nnet.ipv4.tcp_rto_max_ms = 1000\nnet.ipv4.tcp_retries2 = 2\n", FW1_ORPHAN,
 	  PRED_FOREVER, OPEN, 5494 * MS },
+	{ "LAST_ACK, client gone, tcp_orphan_retries 1", LA("1"), LA_GONE, PRED_RANGE,
+	  608 * MS, 651 * MS },
+	{ "LAST_ACK, client gone, tcp_orphan_retries 2", LA("2"), LA_GONE, PRED_RANGE,
+	  1495 * MS, 1663 * MS },
+	{ "LAST_ACK, client gone, tcp_orphan_retries 3", LA("3"), LA_GONE, PRED_RANGE,
+	  3012 * MS, 3069 * MS },
+	/* From finwait's exit (all in TIME_WAIT) to none left in the kept namespace. */
+	{ "TIME_WAIT, client closes after the server", "[client]\nfault = none\n", TW,
+	  PRED_RANGE, 60845 * MS, 61214 * MS },
 	{ "close = none, keepalive off", "[server]\nclose = none\n[client]\nat = after-response\n"
 	  "fault = none\n", CW, PRED_FOREVER, OPEN, 4994 * MS },
 	{ "close = none, keepidle 2s, client F 1s", CW_KA("2s", "1"), CW, PRED_RANGE,
