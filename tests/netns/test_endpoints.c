@@ -673,6 +673,78 @@ static void test_after_connect_hang(void **state)
 	free(p);
 }
 
+/* server.response_size: an HTTP body of 300 000 bytes, more than the server's first send
+ * buffer takes (it waits for EPOLLOUT), read whole by the client (Content-Length), and a
+ * raw line of 100 000 bytes; one response line each, and the close follows it. */
+static void test_response_size(void **state)
+{
+	static const char *const sargs[] = { "--mode", "http", "--response-size", "300000",
+					     NULL };
+	static const char *const cargs[] = { "--mode", "http", "--at", "after-fin", NULL };
+	static const char *const sargs2[] = { "--response-size", "100000", NULL };
+	static const char *const cargs2[] = { "--at", "after-response", "--fault", "none",
+					      NULL };
+	struct pair *p = calloc(1, sizeof(*p));
+	struct status_event ev;
+	(void)state;
+
+	server_start(p, false, sargs);
+	client_start(p, cargs);
+	child_expect(&p->srv, STATUS_RESPONSE, &ev, 5000, "server");
+	expect_kv(&ev, "n", "1");
+	child_expect(&p->srv, STATUS_CLOSE, &ev, 1000, "server");
+	child_expect(&p->cli, STATUS_POINT, &ev, 5000, "client");
+	expect_kv(&ev, "at", "after-fin");
+	expect_kv(&ev, "failed", "0");
+	kill_children(NULL);
+
+	server_start(p, false, sargs2);
+	client_start(p, cargs2);
+	child_expect(&p->cli, STATUS_POINT, &ev, 5000, "client");
+	expect_kv(&ev, "n", "1");
+	expect_kv(&ev, "failed", "0");
+	kill_children(NULL);
+	free(p);
+}
+
+/* client.at = after-request: the client never reads, a 2 MB response fills its window,
+ * the server queues the rest (SO_SNDBUF 4 MB), closes, and its FIN waits behind the data:
+ * FIN_WAIT1 on the zero-window probe timer. A 3-byte response is ACKed with the FIN. */
+static void test_after_request_zero_window(void **state)
+{
+	static const char *const sargs[] = { "--response-size", "2000000", "--sndbuf",
+					     "4000000", NULL };
+	static const char *const cargs[] = { "--at", "after-request", "--fault", "hang", NULL };
+	struct pair *p = calloc(1, sizeof(*p));
+	struct status_event ev;
+	char f[128], out[16384];
+	(void)state;
+
+	server_start(p, false, sargs);
+	client_start(p, cargs);
+	child_expect(&p->cli, STATUS_POINT, &ev, 5000, "client");
+	expect_kv(&ev, "at", "after-request");
+	child_expect(&p->srv, STATUS_RESPONSE, &ev, 5000, "server");
+	child_expect(&p->srv, STATUS_CLOSE, &ev, 1000, "server");
+	assert_true(ss_wait(ns_srv, sport(p, f, sizeof(f), "fin-wait-1"), 1, 2000) >= 0);
+	/* The probes are answered: still there, on the persist timer, a second later. */
+	usleep(1000 * 1000);
+	assert_int_equal(ss_count(ns_srv, sport(p, f, sizeof(f), "fin-wait-1"), out, sizeof(out)),
+			 1);
+	if (!strstr(out, "timer:(persist"))
+		fail_msg("expected the zero-window probe timer: %s", out);
+	kill_children(NULL);
+
+	server_start(p, false, NULL);
+	client_start(p, cargs);
+	child_expect(&p->cli, STATUS_POINT, &ev, 5000, "client");
+	child_expect(&p->srv, STATUS_CLOSE, &ev, 1000, "server");
+	/* The client's kernel took the 3 bytes and ACKs the FIN: FIN_WAIT2, not FIN_WAIT1. */
+	assert_true(ss_wait(ns_srv, sport(p, f, sizeof(f), "fin-wait-2"), 1, 1000) >= 0);
+	kill_children(NULL);
+	free(p);
+}
+
 /* Many connections in one client, with a port range too narrow for them: the client
  * widens it in its own namespace, and all reach the point. */
 static void test_many_connections(void **state)
@@ -832,6 +904,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_linger2, kill_children),
 		cmocka_unit_test_teardown(test_ipv6_http_crash_after_response, kill_children),
 		cmocka_unit_test_teardown(test_after_connect_hang, kill_children),
+		cmocka_unit_test_teardown(test_response_size, kill_children),
+		cmocka_unit_test_teardown(test_after_request_zero_window, kill_children),
 		cmocka_unit_test_teardown(test_many_connections, kill_children),
 		cmocka_unit_test_teardown(test_curl_keepalive, kill_children),
 	};
