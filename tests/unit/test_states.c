@@ -90,6 +90,8 @@ static const struct row rows[] = {
 	{ "zero window, orphan, tcp_rto_max_ms 2000", ZW("close", "freeze")
 	  "[sysctl]\nnet.ipv4.tcp_rto_max_ms = 2000\n", FW1_ORPHAN, PRED_RANGE, 4827 * MS,
 	  4873 * MS },
+	{ "zero window, orphan, defaults (3 connections)", ZW("close", "hang"), FW1_ORPHAN,
+	  PRED_RANGE, 342961 * MS, 342964 * MS },
 	{ "zero window, orphan, TCP_USER_TIMEOUT 1.5s", ZW("close", "hang") "[server]\nuser_timeout = "
 	  "1500ms\n[sysctl]\nnet.ipv4.tcp_rto_max_ms = 1000\n", FW1_ORPHAN, PRED_RANGE,
 	  1288 * MS, 1312 * MS },
