@@ -113,6 +113,24 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 		.matrix = true,
 		.help = "what FIN_WAIT2 must show: the model's range, forever, none, within DUR, "
 			"or MIN..MAX" },
+	/* The other close states: "model" judges a state the model predicts and says when it
+	 * does not; "any" does not judge. held is the application's part of FIN_WAIT2 (from
+	 * its FIN until its close()): the model has nothing to say about it. */
+	[FW_K_EXPECT_FW1] = { "expect", "fin_wait1", FW_T_EXPECT, SC(expects[FW_ES_FIN_WAIT1]),
+		.dflt = "model", .matrix = true,
+		.help = "what FIN_WAIT1 must show (the FIN not yet ACKed)" },
+	[FW_K_EXPECT_TW] = { "expect", "time_wait", FW_T_EXPECT, SC(expects[FW_ES_TIME_WAIT]),
+		.dflt = "model", .matrix = true,
+		.help = "what TIME_WAIT must show (both FINs exchanged, the server's first)" },
+	[FW_K_EXPECT_CW] = { "expect", "close_wait", FW_T_EXPECT,
+		SC(expects[FW_ES_CLOSE_WAIT]), .dflt = "model", .matrix = true,
+		.help = "what CLOSE_WAIT must show (the client closed first; the server has not)" },
+	[FW_K_EXPECT_LA] = { "expect", "last_ack", FW_T_EXPECT, SC(expects[FW_ES_LAST_ACK]),
+		.dflt = "model", .matrix = true,
+		.help = "what LAST_ACK must show (the server closed after the client's FIN)" },
+	[FW_K_EXPECT_HELD] = { "expect", "held", FW_T_EXPECT, SC(expects[FW_ES_HELD]),
+		.dflt = "any", .matrix = true,
+		.help = "how long the application may hold the socket in FIN_WAIT2 after its FIN" },
 };
 
 const struct fw_section fw_sections[] = {
@@ -217,7 +235,7 @@ char *fw_key_hint(const struct fw_key *k, char *buf, size_t len)
 				   "%llds..%llds) | none", (long long)k->lo, (long long)k->hi);
 		break;
 	case FW_T_EXPECT:
-		snprintf(buf, len, "model | forever | none | DUR | MIN..MAX");
+		snprintf(buf, len, "model | forever | none | any | DUR | MIN..MAX");
 		break;
 	default:
 		snprintf(buf, len, "text");
@@ -290,12 +308,13 @@ static int parse_close(const struct fw_key *k, const char *v, struct fw_close *o
 static int parse_expect(const char *v, struct fw_expect *out)
 {
 	static const char *const words[] = { [FW_EXPECT_MODEL] = "model",
-		[FW_EXPECT_FOREVER] = "forever", [FW_EXPECT_NONE] = "none" };
+		[FW_EXPECT_FOREVER] = "forever", [FW_EXPECT_NONE] = "none",
+		[FW_EXPECT_ANY] = "any" };
 	const char *dots = strstr(v, "..");
 	int64_t a = 0, b;
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
-		if (!strcmp(v, words[i])) {
+		if (words[i] && !strcmp(v, words[i])) {
 			out->kind = (enum fw_expect_kind)i;
 			return 0;
 		}
@@ -406,7 +425,8 @@ int fw_key_set(const struct fw_key *k, void *base, unsigned *has, const char *te
 static char *format_expect(const struct fw_expect *e, char *buf, size_t len)
 {
 	static const char *const words[] = { [FW_EXPECT_MODEL] = "model",
-		[FW_EXPECT_FOREVER] = "forever", [FW_EXPECT_NONE] = "none" };
+		[FW_EXPECT_FOREVER] = "forever", [FW_EXPECT_NONE] = "none",
+		[FW_EXPECT_ANY] = "any" };
 	char a[32], b[32];
 
 	if (e->kind != FW_EXPECT_RANGE)

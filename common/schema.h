@@ -54,12 +54,20 @@ struct fw_client_cfg {
 	enum fw_mode mode;
 };
 
-/* [expect] fin_wait2: model | forever | none | DUR (= 0..DUR) | MIN..MAX */
-enum fw_expect_kind { FW_EXPECT_MODEL, FW_EXPECT_FOREVER, FW_EXPECT_NONE, FW_EXPECT_RANGE };
+/* [expect] STATE: model | forever | none | any | DUR (= 0..DUR) | MIN..MAX */
+enum fw_expect_kind { FW_EXPECT_MODEL, FW_EXPECT_FOREVER, FW_EXPECT_NONE, FW_EXPECT_RANGE,
+		      FW_EXPECT_ANY /* "any": not judged */ };
 
 struct fw_expect {
 	enum fw_expect_kind kind;
 	int64_t min_ns, max_ns;	/* FW_EXPECT_RANGE */
+};
+
+/* The [expect] keys besides fin_wait2: the server's other close states, and the part of
+ * FIN_WAIT2 an application held the socket (the application's part). */
+enum fw_expect_state {
+	FW_ES_FIN_WAIT1, FW_ES_TIME_WAIT, FW_ES_CLOSE_WAIT, FW_ES_LAST_ACK, FW_ES_HELD,
+	FW_ES_COUNT
 };
 
 /* Every scalar key, in the order of fw_keys[] (the order of the report's params). */
@@ -70,7 +78,8 @@ enum fw_key_id {
 	FW_K_KEEPCNT,
 	FW_K_LINGER2, FW_K_USER_TIMEOUT, FW_K_SNDBUF,
 	FW_K_FAULT, FW_K_AT, FW_K_CMODE,
-	FW_K_EXPECT_FW2,
+	FW_K_EXPECT_FW2, FW_K_EXPECT_FW1, FW_K_EXPECT_TW, FW_K_EXPECT_CW, FW_K_EXPECT_LA,
+	FW_K_EXPECT_HELD,
 	FW_K_COUNT
 };
 
@@ -109,7 +118,8 @@ struct scenario {
 	enum fw_family family;
 	struct fw_server_cfg server;
 	struct fw_client_cfg client;
-	struct fw_expect expect;
+	struct fw_expect expect;	/* [expect] fin_wait2 */
+	struct fw_expect expects[FW_ES_COUNT];	/* the other [expect] keys */
 	struct scen_kvlist sysctl;		/* [sysctl]: the server's namespace, file order */
 	struct scen_kvlist client_sysctl;	/* [client.sysctl] */
 	struct scen_axis *axes;	/* the matrix, in file order then --matrix order */

@@ -146,6 +146,12 @@ int model_predict_facts(const struct scenario *cell, const struct model_facts *f
 int model_expect(const struct scenario *cell, const struct model_env *env,
 		 struct prediction *out);
 
+/* An explicit expectation e of state (its name, for the reason) as a prediction:
+ * forever, none, 0..DUR, MIN..MAX, or PRED_UNMODELLED for "any". env->hz 0 is taken as
+ * 100 (the widest "none"). Returns 0, or -EINVAL for "model" (not explicit). */
+int model_expect_of(const struct fw_expect *e, const char *state,
+		    const struct model_env *env, struct prediction *out);
+
 /* model_expect() when the kernel's HZ could not be found: the union of the predictions
  * for every CONFIG_HZ choice (100, 250, 300, 1000), env->hz ignored. Returns 0 or -EINVAL. */
 int model_expect_any_hz(const struct scenario *cell, const struct model_env *env,
@@ -167,6 +173,10 @@ struct measured {
  * explanation to why (may be NULL). Returns true for pass. */
 bool model_check(const struct prediction *p, const struct measured *m, char *why,
 		 size_t len);
+
+/* model_check() for another state: state names it in why. */
+bool model_check_state(const struct prediction *p, const struct measured *m,
+		       const char *state, char *why, size_t len);
 
 /* The server's other close states (states.c, states_close.c; docs/KERNEL.md rules 21-26).
  * Each predicts how long the server's socket stays in the state from the cell's

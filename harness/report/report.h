@@ -140,6 +140,15 @@ struct report_sockopts {
 
 enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
 
+/* The judgement of one more close state (JSON "expects"): what it was held to and how
+ * that went. */
+struct report_expect {
+	const char *state;		/* "FIN_WAIT1", ..., "held" */
+	struct prediction p;
+	const char *verdict;		/* "pass", "fail", "unjudged" */
+	const char *why;
+};
+
 struct report_cell {
 	const char *name;
 	const struct report_param *params;
@@ -158,6 +167,10 @@ struct report_cell {
 	 * whose options differ) its "others"; none: no key. */
 	const struct report_sockopts *sockopts;
 	size_t n_sockopts;
+	/* FIN_WAIT2 and every other close state the cell's sockets were in or that has an
+	 * explicit [expect]: JSON "expects"; a failed one also gets a table line. */
+	const struct report_expect *expects;
+	size_t n_expects;
 };
 
 struct report {

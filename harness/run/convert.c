@@ -197,6 +197,30 @@ static void convert_sockopts(struct cell_report *r, const struct cell_outcome *o
 	r->rc.sockopts = r->sockopts;
 }
 
+/* rc.expects: FIN_WAIT2, then each other state that was seen or explicitly expected. */
+static void convert_expects(struct cell_report *r, const struct scenario *sc,
+			    enum report_verdict v)
+{
+	struct report_expect *e = r->expects;
+	size_t n = 0;
+
+	if (v == REPORT_SKIP)
+		return;
+	e[n++] = (struct report_expect){ "FIN_WAIT2", r->judged.expect,
+					 v == REPORT_PASS ? "pass" : "fail", NULL };
+	for (int es = 0; es < FW_ES_COUNT; es++) {
+		const struct judge_state *js = &r->judged.states[es];
+
+		if (sc->expects[es].kind == FW_EXPECT_ANY ||
+		    (!js->seen && sc->expects[es].kind == FW_EXPECT_MODEL))
+			continue;
+		e[n++] = (struct report_expect){ js->state, js->p,
+						 judge_state_verdict_name(js->verdict), js->why };
+	}
+	r->rc.expects = e;
+	r->rc.n_expects = n;
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -215,7 +239,9 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 		convert_aggs(r, out->tl);
 	}
 	convert_sockopts(r, out);
-	rc->verdict = judge_cell(sc, menv, out, &rc->expect, r->why, sizeof(r->why));
+	rc->verdict = judge_cell(sc, menv, out, &r->judged, r->why, sizeof(r->why));
+	rc->expect = r->judged.expect;
+	convert_expects(r, sc, rc->verdict);
 	rc->error = r->why[0] ? r->why : NULL;
 	/* A skipped cell's timeline is truncated, or there is none: no statistics. */
 	if (rc->verdict != REPORT_SKIP)

@@ -6,6 +6,7 @@
 #define FINWAIT_CONVERT_H
 
 #include "cellrun.h"
+#include "judge.h"
 #include "diag.h"
 #include "model.h"
 #include "report.h"
@@ -20,6 +21,8 @@ struct cell_report {
 	char *addrs;			/* the connections' "addr:port" texts */
 	struct report_agg aggs[DIAG_NSTATES];
 	struct report_sockopts sockopts[CELL_SOCKOPTS_MAX];	/* behind rc.sockopts */
+	struct judgement judged;	/* behind rc.expect and rc.expects */
+	struct report_expect expects[1 + FW_ES_COUNT];
 	char why[512];			/* behind rc.error */
 };
 

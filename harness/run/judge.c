@@ -46,12 +46,9 @@ static int fw2_rule(const struct scenario *sc, const struct model_facts *f,
 	return 0;
 }
 
-/* The cell's facts for connection c: declared, then the options read from the process
- * that held this socket (else the cell's first reading), then the RTO seen on it. *who
- * is the holder, NULL when none was seen. */
-static void conn_facts(const struct model_facts *declared, const struct cell_outcome *out,
-		       const struct tl_conn *c, struct model_facts *f,
-		       const struct cell_owner **who)
+void judge_conn_facts(const struct model_facts *declared, const struct cell_outcome *out,
+		      const struct tl_conn *c, struct model_facts *f,
+		      const struct cell_owner **who)
 {
 	const struct cell_sockopts *so = out->n_sockopts ? &out->sockopts[0] : NULL;
 	struct tl_phase ph[TL_PHASES_MAX];
@@ -99,8 +96,8 @@ static int64_t lower(int64_t lo, int64_t hi)
 }
 
 /* Fills *m from a span [entered, left] (left_hi TL_INF: still there). */
-static void measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
-			 struct measured *m)
+void judge_measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
+			struct measured *m)
 {
 	e_lo = lower(e_lo, e_hi);
 	m->kind = l_hi == TL_INF ? MEAS_OPEN : MEAS_RANGE;
@@ -108,24 +105,31 @@ static void measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
 	m->max_ns = l_hi == TL_INF ? m->min_ns : l_hi - e_lo;
 }
 
+int judge_last_visit(const struct tl_conn *c, int state)
+{
+	int vi = -1;
+
+	for (size_t i = 0; i < c->nvisits; i++)
+		if (c->visits[i].state == state)
+			vi = (int)i;
+	return vi;
+}
+
 /* The last FIN_WAIT2 stay of c, viewed by its phases; false when there is none. */
 static bool view_fw2(const struct tl_conn *c, struct fw2_view *w)
 {
 	struct tl_phase ph[TL_PHASES_MAX];
-	const struct tl_visit *v = NULL;
-	size_t vi = 0, n, k;
+	const struct tl_visit *v;
+	int vi = judge_last_visit(c, DIAG_FIN_WAIT2);
+	size_t n, k;
 
-	for (size_t i = 0; i < c->nvisits; i++)
-		if (c->visits[i].state == DIAG_FIN_WAIT2) {
-			v = &c->visits[i];
-			vi = i;
-		}
-	if (!v)
+	if (vi < 0)
 		return false;
+	v = &c->visits[vi];
 	memset(w, 0, sizeof(*w));
-	measure_span(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, &w->whole);
+	judge_measure_span(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, &w->whole);
 	w->whole_from = lower(v->entered_lo, v->entered_hi);
-	n = tl_visit_phases(c, vi, ph);
+	n = tl_visit_phases(c, (size_t)vi, ph);
 	for (k = 0; k < n && ph[k].owner != TL_ORPHAN; k++)
 		;
 	/* A visit known only from events has no phases: an orphan as far as we know. */
@@ -136,11 +140,29 @@ static bool view_fw2(const struct tl_conn *c, struct fw2_view *w)
 		w->kernel_from = w->whole_from;
 		return true;
 	}
-	measure_span(ph[k].entered_lo, ph[k].entered_hi, v->left_lo, v->left_hi, &w->kernel);
+	judge_measure_span(ph[k].entered_lo, ph[k].entered_hi, v->left_lo, v->left_hi, &w->kernel);
 	w->kernel_from = lower(ph[k].entered_lo, ph[k].entered_hi);
 	w->held = true;
 	w->held_min = ph[k].entered_lo - v->entered_hi > 0 ? ph[k].entered_lo - v->entered_hi : 0;
 	w->held_max = ph[k].entered_hi - lower(v->entered_lo, v->entered_hi);
+	return true;
+}
+
+bool judge_held_part(const struct tl_conn *c, struct measured *m)
+{
+	struct fw2_view w;
+
+	if (!view_fw2(c, &w))
+		return false;
+	if (w.start == MODEL_FW2_HELD) {
+		*m = w.whole;
+		return true;
+	}
+	if (!w.held)
+		return false;
+	m->kind = MEAS_RANGE;
+	m->min_ns = w.held_min;
+	m->max_ns = w.held_max;
 	return true;
 }
 
@@ -188,7 +210,7 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 			       sc->server.close.kind == FW_CLOSE_LINGER0));
 
 	*p = *cell_expect;
-	conn_facts(declared, out, c, &f, &who);
+	judge_conn_facts(declared, out, c, &f, &who);
 	*absent = !view_fw2(c, &w);
 	if (*absent) {
 		/* No FIN_WAIT2: what the scenario's setup and the socket's options say. */
@@ -292,10 +314,23 @@ static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
 	return ok;
 }
 
+/* The first failed other state, into why; true when none failed. */
+static bool states_ok(const struct judgement *j, char *why, size_t len)
+{
+	for (int es = 0; es < FW_ES_COUNT; es++)
+		if (j->states[es].verdict == JS_FAIL) {
+			snprintf(why, len, "%s", j->states[es].why);
+			return false;
+		}
+	return true;
+}
+
 enum report_verdict judge_cell(const struct scenario *sc, const struct model_env *menv,
-			       const struct cell_outcome *out, struct prediction *expect,
+			       const struct cell_outcome *out, struct judgement *j,
 			       char *why, size_t len)
 {
+	struct prediction *expect = &j->expect;
+	struct model_facts declared;
 	int model_err = judge_expect(sc, menv, expect);
 
 	why[0] = '\0';
@@ -313,6 +348,10 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 		return REPORT_FAIL;
 	}
 	if (!judge_conns(sc, menv, out, expect, why, len))
+		return REPORT_FAIL;
+	model_facts_declare(sc, menv, &declared);
+	judge_other_states(sc, menv, out, &declared, j);
+	if (!states_ok(j, why, len))
 		return REPORT_FAIL;
 	if (out->failed) {
 		snprintf(why, len, "%ld of %ld client connections failed before %s", out->failed,

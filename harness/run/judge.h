@@ -11,6 +11,7 @@
 #include "cellrun.h"
 #include "model.h"
 #include "report.h"
+#include "timeline.h"
 
 /* Fills *p with cell sc's expectation. menv->hz 0 (the kernel's HZ is unknown) gives the
  * union of the predictions for every CONFIG_HZ choice. Returns 0, or -EINVAL when the
@@ -18,11 +19,54 @@
 int judge_expect(const struct scenario *sc, const struct model_env *menv,
 		 struct prediction *p);
 
-/* Judges the outcome of cell sc (cellrun()): fills *expect and returns the verdict. For
+enum judge_state_verdict { JS_UNJUDGED, JS_PASS, JS_FAIL };
+
+/* The verdict on one of the other close states ([expect] fin_wait1, time_wait,
+ * close_wait, last_ack, held) over the cell's connections. */
+struct judge_state {
+	const char *state;		/* "FIN_WAIT1", ..., "held" */
+	bool seen;			/* some connection was in it */
+	enum judge_state_verdict verdict;	/* fail if any connection failed */
+	struct prediction p;		/* what the failing (else the first) one was held to */
+	char why[512];			/* the measurement against it, or why not judged */
+};
+
+struct judgement {
+	struct prediction expect;	/* FIN_WAIT2 (the cell's "expect") */
+	struct judge_state states[FW_ES_COUNT];
+};
+
+/* Judges the outcome of cell sc (cellrun()): fills *j and returns the verdict. For
  * REPORT_FAIL and REPORT_SKIP, why (len bytes, caller's) says why in one line; it is
  * empty for REPORT_PASS. */
 enum report_verdict judge_cell(const struct scenario *sc, const struct model_env *menv,
-			       const struct cell_outcome *out, struct prediction *expect,
+			       const struct cell_outcome *out, struct judgement *j,
 			       char *why, size_t len);
+
+/* The cell's facts for connection c: declared, then the options read from the process
+ * that held the socket (else the cell's first reading), then the RTO seen on it. *who is
+ * the holder, NULL when none was seen. */
+void judge_conn_facts(const struct model_facts *declared, const struct cell_outcome *out,
+		      const struct tl_conn *c, struct model_facts *f,
+		      const struct cell_owner **who);
+
+/* The application's part of c's last FIN_WAIT2 (held after its FIN, until close() or
+ * the end); false when it never held it there. */
+bool judge_held_part(const struct tl_conn *c, struct measured *m);
+
+/* The index of c's last visit of state (enum diag_state), or -1. */
+int judge_last_visit(const struct tl_conn *c, int state);
+
+/* *m from a stay [entered, left] (l_hi TL_INF: still there at the end). */
+void judge_measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
+			struct measured *m);
+
+/* judge_states.c: every state of enum fw_expect_state, into j->states. */
+void judge_other_states(const struct scenario *sc, const struct model_env *menv,
+			const struct cell_outcome *out, const struct model_facts *declared,
+			struct judgement *j);
+
+const char *judge_state_name(enum fw_expect_state es);
+const char *judge_state_verdict_name(enum judge_state_verdict v);
 
 #endif

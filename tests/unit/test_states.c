@@ -223,7 +223,9 @@ static void test_fin_wait1_cases(void **state)
 		{ "[server]\nclose = linger0\n[client]\nat = after-response\n", "reset",
 		  PRED_NONE },
 		{ "[client]\nfault = freeze\n", "ACKs the FIN", PRED_NONE },
-		{ "[client]\nat = after-response\nfault = reboot\n", "reset", PRED_NONE },
+		/* The audit measured 0.82-1.32 s: the carrier comes back up to 1 s late. */
+		{ "[client]\nat = after-response\nfault = reboot\n", "carrier back",
+		  PRED_UNMODELLED },
 		{ "[client]\nat = after-connect\nfault = vanish\n", "before its request",
 		  PRED_NONE },
 		{ "[client]\nat = after-request\nfault = hang\n", "ACKs the FIN", PRED_NONE },
