@@ -454,7 +454,11 @@ static void sample_until_done(struct ctx *c)
 			fail(c, k.error, "sampler: %s", strerror(-k.error));
 			break;
 		}
-		if (finished(&k, &fa))
+		/* finwait-server reports every accept: until it has reported the client's
+		 * connections, one that lived between two samples (a client that closes at
+		 * once, on a loaded host) is not in the timeline yet. */
+		if (finished(&k, &fa) && (c->sc->server.program != FW_PROG_BUILTIN ||
+					  c->n_accepted >= c->out->connected))
 			break;
 		if (mono_ns() >= deadline) {
 			c->out->limit_reached = true;

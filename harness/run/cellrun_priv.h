@@ -62,6 +62,7 @@ struct ctx {
 	struct evpipe spipe, cpipe[MAX_CLIENTS];
 	bool reached[MAX_CLIENTS];	/* that client reported its point (then faults) */
 	int nclients, npoints;
+	long n_accepted;		/* accepted lines of finwait-server */
 	struct sampler *sampler;
 	char *dir;		/* external server's folder */
 	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */

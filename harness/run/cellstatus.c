@@ -58,6 +58,7 @@ static void on_accepted(struct ctx *c, const struct status_event *ev)
 		c->n_tuples = n;
 	}
 	c->tuples[id] = t;
+	c->n_accepted++;
 	/* The handshake ended after the clients started and no later than accept(): for a
 	 * connection the samples saw this may narrow its entry; for one they missed, it is
 	 * all there is. */
