@@ -412,8 +412,12 @@ int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
 	e = env_of(envp, f);
 	if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)
 		predict_client_end(c, f, &e, start != MODEL_FW2_HELD, p);
-	else if (start == MODEL_FW2_HELD)
+	else if (start == MODEL_FW2_HELD) {
 		predict_held(c, f, &e, p);
+		/* Say where the keepalive settings came from when they were read. */
+		if (strncmp(f->source, "declared", 8) && f->keepalive)
+			model_append(p, " [keepalive %s]", f->source);
+	}
 	else {
 		model_orphan_rule(f, &e, p);
 		apply_tw_buckets(c, f, &e, p);

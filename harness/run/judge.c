@@ -73,7 +73,8 @@ void judge_conn_facts(const struct model_facts *declared, const struct cell_outc
 		if (out->sockopts[i].pid == (*who)->pid)
 			so = &out->sockopts[i];
 	if (so) {
-		snprintf(name, sizeof(name), "%s's socket (pid %d)", so->comm, so->pid);
+		/* The pid is in the JSON's server_sockopts: the table stays the same run to run. */
+		snprintf(name, sizeof(name), "%s's socket", so->comm);
 		model_facts_read(f, &so->opts.cfg, so->opts.cfg.has, name);
 	}
 	model_facts_rto(f, (int64_t)lo * NSEC_PER_USEC, (int64_t)hi * NSEC_PER_USEC);
