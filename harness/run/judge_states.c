@@ -88,7 +88,7 @@ static int state_expect(enum fw_expect_state es, const struct scenario *sc,
 }
 
 /* The last stay of connection c in state (enum diag_state): its measurement, whether
- * the server had closed the socket when it began, and whether the peer answered (the
+ * the server had closed the socket (by the stay's end), and whether the peer answered (the
  * next state is one only its ACK or FIN leads to). False when c was never in it. */
 static bool measure_state(const struct tl_conn *c, int state, struct measured *m,
 			  bool *orphan, bool *answered)
@@ -96,12 +96,17 @@ static bool measure_state(const struct tl_conn *c, int state, struct measured *m
 	struct tl_phase ph[TL_PHASES_MAX];
 	int vi = judge_last_visit(c, state);
 	const struct tl_visit *v;
+	size_t n;
 
 	if (vi < 0)
 		return false;
 	v = &c->visits[vi];
 	judge_measure_span(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, m);
-	*orphan = !tl_visit_phases(c, (size_t)vi, ph) || ph[0].owner == TL_ORPHAN;
+	/* The kernel checks SOCK_DEAD when its timers fire, so what counts is the owner the
+	 * stay ended with: a close() can be sampled half done, the FIN sent and the socket
+	 * not yet orphaned (tcp_close() orphans it last). */
+	n = tl_visit_phases(c, (size_t)vi, ph);
+	*orphan = !n || ph[n - 1].owner == TL_ORPHAN;
 	*answered = (size_t)vi + 1 < c->nvisits && (c->visits[vi + 1].state == DIAG_FIN_WAIT2 ||
 					    c->visits[vi + 1].state == DIAG_TIME_WAIT ||
 					    c->visits[vi + 1].state == DIAG_CLOSING);
