@@ -152,6 +152,15 @@ int model_expect(const struct scenario *cell, const struct model_env *env,
 int model_expect_of(const struct fw_expect *e, const char *state,
 		    const struct model_env *env, struct prediction *out);
 
+/* A prediction at one HZ (env->hz > 0); arg carries the rest. Returns 0 or -errno. */
+typedef int (*model_fn)(const struct model_env *env, const void *arg, struct prediction *out);
+
+/* fn at env->hz, or, when the kernel's HZ is unknown (env->hz 0), the union of fn over
+ * every CONFIG_HZ choice (100, 250, 300, 1000): the rules do not depend on HZ, only the
+ * timer slack does. Returns fn's error, or -EINVAL when the choices' kinds differ. */
+int model_at_hz(const struct model_env *env, model_fn fn, const void *arg,
+		struct prediction *out);
+
 /* model_expect() when the kernel's HZ could not be found: the union of the predictions
  * for every CONFIG_HZ choice (100, 250, 300, 1000), env->hz ignored. Returns 0 or -EINVAL. */
 int model_expect_any_hz(const struct scenario *cell, const struct model_env *env,

@@ -410,7 +410,12 @@ int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
 	if (!envp || envp->hz <= 0 || envp->latency_ns < 0 || f->rto_lo_ns <= 0)
 		return -EINVAL;
 	e = env_of(envp, f);
-	if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)
+	/* finwait-server never sends a FIN with close = none and resets with linger0: a
+	 * FIN_WAIT2 there is a fault of ours, held to "none". */
+	if (c->server.program == FW_PROG_BUILTIN && (c->server.close.kind == FW_CLOSE_NONE ||
+						     c->server.close.kind == FW_CLOSE_LINGER0))
+		predict_no_fin_wait2(c, &e, p);
+	else if (fault == FW_FAULT_NONE || fault == FW_FAULT_CRASH)
 		predict_client_end(c, f, &e, start != MODEL_FW2_HELD, p);
 	else if (start == MODEL_FW2_HELD) {
 		predict_held(c, f, &e, p);

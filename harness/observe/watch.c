@@ -358,7 +358,10 @@ out:
 
 int cmd_watch(int argc, char **argv)
 {
-	struct sampler_conf conf = { .netns_fd = -1, .interval_ns = WATCH_DEFAULT_INTERVAL };
+	/* watch prints lifetimes only: no tcp_info (RTO) in its dumps, which would cost
+	 * each full socket ~0.14 us a sample on a live host. */
+	struct sampler_conf conf = { .netns_fd = -1, .interval_ns = WATCH_DEFAULT_INTERVAL,
+				     .filter = { .no_info = 1 } };
 	struct watch w = { .out = stdout };
 	struct watch_args a = { .ns_path = NULL };
 	int ret, i;

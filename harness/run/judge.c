@@ -17,12 +17,35 @@
 #include "timeline.h"
 #include "util.h"
 
-static const int hz_choices[] = { 100, 250, 300, 1000 };
-
 int judge_expect(const struct scenario *sc, const struct model_env *menv,
 		 struct prediction *p)
 {
 	return menv->hz ? model_expect(sc, menv, p) : model_expect_any_hz(sc, menv, p);
+}
+
+struct fw2_args {
+	const struct scenario *sc;
+	const struct model_facts *f;
+	enum model_fw2_start start;
+};
+
+static int fw2_at(const struct model_env *env, const void *arg, struct prediction *p)
+{
+	const struct fw2_args *a = arg;
+
+	return model_predict_fw2(a->sc, a->f, a->start, env, p);
+}
+
+struct facts_args {
+	const struct scenario *sc;
+	const struct model_facts *f;
+};
+
+static int facts_at(const struct model_env *env, const void *arg, struct prediction *p)
+{
+	const struct facts_args *a = arg;
+
+	return model_predict_facts(a->sc, a->f, env, p);
 }
 
 /* model_predict_fw2(), over every CONFIG_HZ choice when the kernel's is unknown. */
@@ -30,20 +53,9 @@ static int fw2_rule(const struct scenario *sc, const struct model_facts *f,
 		    enum model_fw2_start start, const struct model_env *menv,
 		    struct prediction *p)
 {
-	struct model_env e = *menv;
-	struct prediction q;
-	int ret;
+	const struct fw2_args a = { sc, f, start };
 
-	if (menv->hz)
-		return model_predict_fw2(sc, f, start, menv, p);
-	for (size_t i = 0; i < sizeof(hz_choices) / sizeof(hz_choices[0]); i++) {
-		e.hz = hz_choices[i];
-		if ((ret = model_predict_fw2(sc, f, start, &e, i ? &q : p)))
-			return ret;
-		if (i && model_widen(p, &q))
-			return -EINVAL;
-	}
-	return 0;
+	return model_at_hz(menv, fw2_at, &a, p);
 }
 
 void judge_conn_facts(const struct model_facts *declared, const struct cell_outcome *out,
@@ -203,20 +215,19 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 	struct fw2_view w;
 	struct measured m = { MEAS_ABSENT, 0, 0 };
 	int64_t from = 0;
-	/* The built-in server never sends a FIN with close = none, and resets with
-	 * linger0: any FIN_WAIT2 there is a fault of ours, judged by the declared rule. */
-	bool declared_only = sc->expect.kind != FW_EXPECT_MODEL ||
-			     (sc->server.program == FW_PROG_BUILTIN &&
-			      (sc->server.close.kind == FW_CLOSE_NONE ||
-			       sc->server.close.kind == FW_CLOSE_LINGER0));
+	bool explicit = sc->expect.kind != FW_EXPECT_MODEL;
 
 	*p = *cell_expect;
 	judge_conn_facts(declared, out, c, &f, &who);
 	*absent = !view_fw2(c, &w);
 	if (*absent) {
 		/* No FIN_WAIT2: what the scenario's setup and the socket's options say. */
-		if (!declared_only && menv->hz)
-			model_predict_facts(sc, &f, menv, p);
+		const struct facts_args a = { sc, &f };
+
+		if (!explicit && model_at_hz(menv, facts_at, &a, p)) {
+			snprintf(why, len, "the model cannot judge this connection");
+			return false;
+		}
 		return model_check(p, &m, why, len);
 	}
 	if (w.held) {
@@ -226,7 +237,7 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 			hs->who = who;
 		hs->n++;
 	}
-	if (declared_only) {
+	if (explicit) {
 		m = w.whole;
 		from = w.whole_from;
 	} else {
@@ -263,18 +274,16 @@ static void held_text(const struct held_summary *hs, struct prediction *p)
  * *expect with the first connection's expectation. Returns true when all hold; else why
  * says the first failure. */
 static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
-			const struct cell_outcome *out, struct prediction *expect, char *why,
-			size_t len)
+			const struct cell_outcome *out, const struct model_facts *declared,
+			struct prediction *expect, char *why, size_t len)
 {
 	const struct timeline *tl = out->tl;
 	size_t slots = tl ? timeline_conn_count(tl) : 0, held = 0;
 	struct held_summary hs = { 0 };
-	struct model_facts declared;
 	const struct prediction cell = *expect;
 	bool first = true, ok = true;
 	long dropped = 0;
 
-	model_facts_declare(sc, menv, &declared);
 	for (size_t i = 0; i < slots && ok; i++) {
 		const struct tl_conn *c = timeline_conn(tl, i);
 		struct prediction p;
@@ -284,7 +293,7 @@ static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
 		if (!c)
 			continue;
 		held++;
-		if (!judge_conn(sc, menv, out, &declared, &cell, c, &p, &hs, &absent, reason,
+		if (!judge_conn(sc, menv, out, declared, &cell, c, &p, &hs, &absent, reason,
 				sizeof(reason))) {
 			if (absent && p.kind == PRED_RANGE && dropped < p.may_drop) {
 				dropped++;
@@ -348,9 +357,9 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 		snprintf(why, len, "the model cannot judge this cell");
 		return REPORT_FAIL;
 	}
-	if (!judge_conns(sc, menv, out, expect, why, len))
-		return REPORT_FAIL;
 	model_facts_declare(sc, menv, &declared);
+	if (!judge_conns(sc, menv, out, &declared, expect, why, len))
+		return REPORT_FAIL;
 	judge_other_states(sc, menv, out, &declared, j);
 	if (!states_ok(j, why, len))
 		return REPORT_FAIL;

@@ -61,30 +61,31 @@ static int model_state(enum fw_expect_state es, const struct scenario *sc,
 	}
 }
 
+struct state_args {
+	enum fw_expect_state es;
+	const struct scenario *sc;
+	const struct model_facts *f;
+	bool orphan;
+};
+
+static int state_at(const struct model_env *env, const void *arg, struct prediction *p)
+{
+	const struct state_args *a = arg;
+
+	return model_state(a->es, a->sc, a->f, env, a->orphan, p);
+}
+
 /* The expectation for state es: explicit, or the model's over every HZ choice when the
  * kernel's is unknown. */
 static int state_expect(enum fw_expect_state es, const struct scenario *sc,
 			const struct model_facts *f, const struct model_env *menv, bool orphan,
 			struct prediction *p)
 {
-	static const int hz[] = { 100, 250, 300, 1000 };
-	const struct fw_expect *e = &sc->expects[es];
-	struct model_env env = *menv;
-	struct prediction q;
-	int ret;
+	const struct state_args a = { es, sc, f, orphan };
 
-	if (e->kind != FW_EXPECT_MODEL)
-		return model_expect_of(e, es_info[es].name, menv, p);
-	if (menv->hz)
-		return model_state(es, sc, f, menv, orphan, p);
-	for (size_t i = 0; i < ARRAY_SIZE(hz); i++) {
-		env.hz = hz[i];
-		if ((ret = model_state(es, sc, f, &env, orphan, i ? &q : p)))
-			return ret;
-		if (i && p->kind != PRED_UNMODELLED && model_widen(p, &q))
-			return -EINVAL;
-	}
-	return 0;
+	if (sc->expects[es].kind != FW_EXPECT_MODEL)
+		return model_expect_of(&sc->expects[es], es_info[es].name, menv, p);
+	return model_at_hz(menv, state_at, &a, p);
 }
 
 /* The last stay of connection c in state (enum diag_state): its measurement, whether
@@ -158,6 +159,43 @@ static enum judge_state_verdict check(const struct prediction *p, const struct m
 	return JS_FAIL;
 }
 
+/* Judges connection c in state es (facts f: c's own) into js; a failed state stays
+ * failed. */
+static void judge_state_conn(enum fw_expect_state es, const struct scenario *sc,
+			     const struct model_env *menv, const struct tl_conn *c,
+			     const struct model_facts *f, struct judge_state *js)
+{
+	struct measured m = { MEAS_ABSENT, 0, 0 };
+	struct prediction p;
+	enum judge_state_verdict v;
+	bool orphan = true, answered = false, seen;
+	char why[512];
+
+	if (es == FW_ES_HELD)
+		seen = judge_held_part(c, &m);
+	else
+		seen = measure_state(c, es_info[es].state, &m, &orphan, &answered);
+	/* The model predicts a state when it is entered; an explicit expectation also
+	 * judges its absence. */
+	if (!seen && sc->expects[es].kind == FW_EXPECT_MODEL)
+		return;
+	js->seen |= seen;
+	if (state_expect(es, sc, f, menv, orphan, &p)) {
+		snprintf(js->why, sizeof(js->why), "%s: the model cannot judge it", js->state);
+		js->verdict = JS_FAIL;
+		return;
+	}
+	if (answered && sc->expects[es].kind == FW_EXPECT_MODEL)
+		peer_answered(&p, menv);
+	v = check(&p, &m, js->state, why, sizeof(why));
+	if (v == JS_FAIL || js->verdict == JS_UNJUDGED) {
+		js->p = p;
+		snprintf(js->why, sizeof(js->why), "%s", why);
+	}
+	if (v > js->verdict)
+		js->verdict = v;
+}
+
 void judge_other_states(const struct scenario *sc, const struct model_env *menv,
 			const struct cell_outcome *out, const struct model_facts *declared,
 			struct judgement *j)
@@ -166,49 +204,23 @@ void judge_other_states(const struct scenario *sc, const struct model_env *menv,
 	size_t slots = tl ? timeline_conn_count(tl) : 0;
 
 	for (int es = 0; es < FW_ES_COUNT; es++) {
-		struct judge_state *js = &j->states[es];
+		memset(&j->states[es], 0, sizeof(j->states[es]));
+		j->states[es].state = es_info[es].name;
+		j->states[es].verdict = JS_UNJUDGED;
+	}
+	/* The facts are a connection's own (its holder's options, its RTO): found once for
+	 * all its states. */
+	for (size_t i = 0; i < slots; i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+		const struct cell_owner *who;
+		struct model_facts f;
 
-		memset(js, 0, sizeof(*js));
-		js->state = es_info[es].name;
-		js->verdict = JS_UNJUDGED;
-		for (size_t i = 0; i < slots && js->verdict != JS_FAIL; i++) {
-			const struct tl_conn *c = timeline_conn(tl, i);
-			const struct cell_owner *who;
-			struct model_facts f;
-			struct measured m = { MEAS_ABSENT, 0, 0 };
-			struct prediction p;
-			enum judge_state_verdict v;
-			bool orphan = true, answered = false, seen;
-			char why[512];
-
-			if (!c)
-				continue;
-			if (es == FW_ES_HELD)
-				seen = judge_held_part(c, &m);
-			else
-				seen = measure_state(c, es_info[es].state, &m, &orphan,
-						     &answered);
-			/* The model predicts a state when it is entered; an explicit
-			 * expectation also judges its absence. */
-			if (!seen && sc->expects[es].kind == FW_EXPECT_MODEL)
-				continue;
-			js->seen |= seen;
-			judge_conn_facts(declared, out, c, &f, &who);
-			if (state_expect((enum fw_expect_state)es, sc, &f, menv, orphan, &p)) {
-				snprintf(js->why, sizeof(js->why), "%s: the model cannot judge it",
-					 js->state);
-				js->verdict = JS_FAIL;
-				break;
-			}
-			if (answered && sc->expects[es].kind == FW_EXPECT_MODEL)
-				peer_answered(&p, menv);
-			v = check(&p, &m, js->state, why, sizeof(why));
-			if (v == JS_FAIL || js->verdict == JS_UNJUDGED) {
-				js->p = p;
-				snprintf(js->why, sizeof(js->why), "%s", why);
-			}
-			if (v > js->verdict || v == JS_FAIL)
-				js->verdict = v;
-		}
+		if (!c)
+			continue;
+		judge_conn_facts(declared, out, c, &f, &who);
+		for (int es = 0; es < FW_ES_COUNT; es++)
+			if (j->states[es].verdict != JS_FAIL)
+				judge_state_conn((enum fw_expect_state)es, sc, menv, c, &f,
+						 &j->states[es]);
 	}
 }
