@@ -16,11 +16,15 @@
 #include "load.h"
 #include "pool.h"
 #include "report.h"
+#include "report_out.h"
 #include "run.h"
 #include "util.h"
 
 /* Cells run at once without --jobs: all of them, up to this many. */
 #define MAX_JOBS_DEFAULT 64
+
+/* The report files, in the order they are written. */
+enum { OUT_JSON, OUT_JUNIT, OUT_CSV, OUT_COUNT };
 
 static const char run_usage[] =
 	"Usage: finwait run [OPTIONS] [SCENARIO ...]\n"
@@ -56,7 +60,7 @@ struct opts {
 	struct load_kv *axes;	/* --matrix */
 	size_t n_axes;
 	long jobs;
-	const char *json, *junit, *csv;
+	struct report_out outs[OUT_COUNT];	/* --json, --junit, --csv */
 	bool quiet;
 	bool keep;
 };
@@ -191,13 +195,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			}
 			break;
 		case OPT_JSON:
-			o->json = optarg;
+			o->outs[OUT_JSON].path = optarg;
 			break;
 		case OPT_JUNIT:
-			o->junit = optarg;
+			o->outs[OUT_JUNIT].path = optarg;
 			break;
 		case OPT_CSV:
-			o->csv = optarg;
+			o->outs[OUT_CSV].path = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -276,23 +280,14 @@ static int run_cells(struct run *r)
 	return FW_EXIT_OK;
 }
 
-static int write_file(const char *path, int (*fn)(const struct report *, FILE *),
-		      const struct report *rep)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-	int ret;
+/* report.h's writers as report_out writers. */
+static int write_json(const void *rep, FILE *f) { return report_write_json(rep, f); }
+static int write_junit(const void *rep, FILE *f) { return report_write_junit(rep, f); }
+static int write_csv(const void *rep, FILE *f) { return report_write_csv(rep, f); }
 
-	if (!f) {
-		ret = -errno;
-		fprintf(stderr, "finwait run: cannot write %s: %s\n", path, strerror(-ret));
-		return ret;
-	}
-	ret = fn(rep, f);
-	if (f != stdout && fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		fprintf(stderr, "finwait run: cannot write %s: %s\n", path, strerror(-ret));
-	return ret;
+static void print_out_err(const struct fw_err *err)
+{
+	print_err("finwait run", err);
 }
 
 /* The table (or with --quiet the summary line), then the report files. A report
@@ -300,25 +295,15 @@ static int write_file(const char *path, int (*fn)(const struct report *, FILE *)
  * stderr. Returns 0 or -errno. */
 static int write_reports(const struct opts *o, const struct report *rep)
 {
-	bool report_on_stdout = (o->json && !strcmp(o->json, "-")) ||
-				(o->junit && !strcmp(o->junit, "-")) ||
-				(o->csv && !strcmp(o->csv, "-"));
-	FILE *human = report_on_stdout ? stderr : stdout;
+	FILE *human = report_out_stdout(o->outs, OUT_COUNT) ? stderr : stdout;
 	char summary[256];
-	int ret = 0;
 
 	if (o->quiet)
 		fprintf(human, "%s\n", report_summary(rep, summary, sizeof(summary)));
 	else
 		report_write_table(rep, human);
 	fflush(human);
-	if (!ret && o->json)
-		ret = write_file(o->json, report_write_json, rep);
-	if (!ret && o->junit)
-		ret = write_file(o->junit, report_write_junit, rep);
-	if (!ret && o->csv)
-		ret = write_file(o->csv, report_write_csv, rep);
-	return ret;
+	return report_out_write_all(o->outs, OUT_COUNT, rep, print_out_err);
 }
 
 /* The exit code of a run whose reports are written: a host sysctl that moved under a
@@ -392,7 +377,11 @@ static void run_clear(struct run *r)
 
 int cmd_run(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .outs = {
+		[OUT_JSON] = { "--json", NULL, write_json },
+		[OUT_JUNIT] = { "--junit", NULL, write_junit },
+		[OUT_CSV] = { "--csv", NULL, write_csv },
+	} };
 	struct run r = { .o = &o };
 	struct load_req req;
 	struct fw_err err = { 0 };
@@ -401,6 +390,12 @@ int cmd_run(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o, &first);
 	if (rc >= 0)
 		goto out;
+	/* A report that could not be written must stop the run before it starts. */
+	if (report_out_check(o.outs, OUT_COUNT, &err)) {
+		print_err("finwait run", &err);
+		rc = FW_EXIT_USAGE;
+		goto out;
+	}
 	req = (struct load_req){ argv + first, (size_t)(argc - first), o.sets, o.n_sets,
 				 o.axes, o.n_axes };
 	kinfo_read(&r.ki);

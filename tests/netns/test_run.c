@@ -20,89 +20,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "runcmd.h"
 #include "util.h"
-
-static char finwait[4096];
-static char tmpdir[] = "/tmp/fwtest-run-XXXXXX";
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Starts finwait with argv (NULL-terminated, after "finwait"), stdout and stderr to files
- * in tmpdir. Returns the pid. */
-static pid_t start(const char *tag, const char *const *args)
-{
-	char out[4200], err[4200];
-	const char *argv[32] = { finwait };
-	size_t n = 1;
-	pid_t pid;
-
-	for (; args[n - 1]; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	snprintf(out, sizeof(out), "%s/%s.out", tmpdir, tag);
-	snprintf(err, sizeof(err), "%s/%s.err", tmpdir, tag);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(finwait, (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int finish(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
-static int run(const char *tag, const char *const *args)
-{
-	return finish(start(tag, args));
-}
-
-static char *output(const char *tag, const char *ext)
-{
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/%s.%s", tmpdir, tag, ext);
-	return slurp(path);
-}
 
 /* A one-cell scenario: orphan close, client frozen after the FIN, tcp_fin_timeout 1 s. */
 static const char *scenario_file(const char *name, const char *expect)
@@ -468,28 +387,14 @@ static void test_help_and_list(void **state)
 
 static int setup(void **state)
 {
-	const char *b = getenv("FINWAIT_BUILD_DIR");
 	(void)state;
-
-	if (geteuid() != 0 && access("/proc/self/ns/user", F_OK)) {
-		fprintf(stderr, "no namespaces here\n");
-		exit(77);
-	}
-	snprintf(finwait, sizeof(finwait), "%s/harness/finwait", b ? b : ".");
-	if (access(finwait, X_OK)) {
-		fprintf(stderr, "%s not built\n", finwait);
-		return -1;
-	}
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return runcmd_setup();
 }
 
 static int teardown(void **state)
 {
-	char cmd[200];
 	(void)state;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return runcmd_teardown();
 }
 
 int main(void)

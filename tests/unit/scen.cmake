@@ -4,3 +4,5 @@ foreach(t test_scenario test_matrix test_model test_states test_report)
   fw_unit_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c LIBS fwscen fwmodel fwreport)
   target_compile_definitions(${t} PRIVATE FW_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endforeach()
+# report_out.c: report paths checked up front and files written whole (a temporary dir).
+fw_unit_test(test_report_out SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_report_out.c LIBS fwreport)
