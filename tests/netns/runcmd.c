@@ -95,10 +95,11 @@ char *output(const char *tag, const char *ext)
 	return slurp(path);
 }
 
-int runcmd_setup(void)
+int runcmd_setup(void **state)
 {
 	const char *b = getenv("FINWAIT_BUILD_DIR");
 
+	(void)state;
 	if (geteuid() != 0 && access("/proc/self/ns/user", F_OK)) {
 		fprintf(stderr, "no namespaces here\n");
 		exit(77);
@@ -111,10 +112,11 @@ int runcmd_setup(void)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-int runcmd_teardown(void)
+int runcmd_teardown(void **state)
 {
 	char cmd[200];
 
+	(void)state;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }

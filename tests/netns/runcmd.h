@@ -9,12 +9,12 @@
 extern char finwait[4096];
 extern char tmpdir[];
 
-/* Finds the binary ($FINWAIT_BUILD_DIR) and makes tmpdir; exits 77 where no namespace
- * can be made. Returns 0 or -1 (for cmocka's group setup). */
-int runcmd_setup(void);
+/* cmocka's group setup: finds the binary ($FINWAIT_BUILD_DIR) and makes tmpdir; exits
+ * 77 where no namespace can be made. Returns 0 or -1. */
+int runcmd_setup(void **state);
 
-/* Removes tmpdir. Returns 0 or -1. */
-int runcmd_teardown(void);
+/* cmocka's group teardown: removes tmpdir. Returns 0 or -1. */
+int runcmd_teardown(void **state);
 
 /* The whole file as a string (free it), NULL when it cannot be read. */
 char *slurp(const char *path);

@@ -65,22 +65,10 @@ static void test_report_paths_refused_up_front(void **state)
 	assert_true(mono_ns() - t0 < 4 * NSEC_PER_SEC);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return runcmd_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return runcmd_teardown();
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_paths_refused_up_front),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
 }

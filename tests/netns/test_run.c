@@ -385,18 +385,6 @@ static void test_help_and_list(void **state)
 	free(text);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return runcmd_setup();
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	return runcmd_teardown();
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,5 +399,5 @@ int main(void)
 		cmocka_unit_test(test_two_runs_at_once),
 		cmocka_unit_test(test_help_and_list),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
 }
