@@ -1,5 +1,6 @@
 /* finwait-server: a TCP server whose close is under control (style, delay, per-socket
- * options, response size), reporting every step on a status pipe. One epoll loop; a
+ * options, response size), reporting every step on a status pipe. One epoll loop in each
+ * process (several share the listener when one has too few descriptors: workers.h); a
  * connection is a slot indexed by its fd; close-after deadlines share one timerfd through
  * a FIFO queue (every deadline is now + the same delay, so arming order is expiry order).
  * A response that does not fit the send buffer waits for EPOLLOUT; the close (or its
@@ -14,58 +15,17 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "deadlines.h"
-#include "endpoint_opts.h"
 #include "exitcode.h"
-#include "response.h"
-#include "status.h"
+#include "server.h"
 #include "util.h"
 
-#define PROG "finwait-server"
-/* Descriptors kept for the listener, epoll, timerfd, signalfd, status pipe and stdio. */
-#define FD_RESERVE 64
-
-enum conn_state {
-	CONN_FREE = 0,
-	CONN_OPEN,     /* serving requests */
-	CONN_SHUT,     /* shutdown(SHUT_WR) done; waiting for the peer's FIN */
-	CONN_KEPT,     /* style none and the peer closed: fd kept, out of epoll */
-};
-
-/* ~32 bytes a connection, so 100 000 connections cost ~3.2 MB. */
-struct conn {
-	uint32_t id;       /* accept sequence number, from 1 */
-	uint32_t nresp;    /* responses sent */
-	int64_t deadline;  /* close-after deadline (CLOCK_MONOTONIC ns), 0: none */
-	uint32_t wr_off;   /* bytes of the current response already written */
-	uint16_t wr_left;  /* responses owed (the current one included) */
-	uint8_t wr_wait;   /* waiting for EPOLLOUT */
-	uint8_t state;
-	struct ep_req_scan scan; /* where the next request ends */
-	uint8_t peer_fin;  /* the peer's FIN was read */
-};
-
-struct server {
-	struct server_opts o;
-	struct response resp;  /* what every request is answered with */
-	bool closing;      /* the server closes right after each response */
-	struct conn *conns;
-	size_t nconns;     /* slots: the soft RLIMIT_NOFILE */
-	int lfd, ep, sfd;
-	bool listener_paused;
-	uint32_t next_id;
-	struct deadlines dl; /* close-after deadlines, on one timerfd */
-	/* Effective options of the first connection, to spot a connection that differs. */
-	bool have_ref;
-	char ref_opts[STATUS_LINE_MAX];
-};
-
-static void emit_error(struct server *s, uint32_t id, const char *op, int err, const char *msg)
+void server_error(struct server *s, uint32_t id, const char *op, int err, const char *msg)
 {
 	struct status_line l;
 
@@ -122,93 +82,9 @@ static int open_listener(struct server *s)
 	status_add(&l, "close", (fw_key_format(&fw_keys[FW_K_CLOSE], &o->cfg, 0, cs, sizeof(cs)), cs));
 	status_add(&l, "close_after", dur_format(o->cfg.close_after_ns, ca, sizeof(ca)));
 	status_add_long(&l, "pid", getpid());
+	status_add_long(&l, "workers", s->w.n);
 	status_write(o->status_fd, &l);
 	return 0;
-}
-
-/* The socket options are the schema's [server] rows with a setsockopt (common/schema.c):
- * adding one there adds it here. */
-static bool is_sockopt(const struct fw_key *k)
-{
-	return k->scope == FW_SCOPE_SERVER && k->level;
-}
-
-/* Applies the options that were given; then reads every option back and reports the
- * effective values for the first connection and for any connection that differs. */
-static void apply_sockopts(struct server *s, int fd, uint32_t id)
-{
-	const struct fw_server_cfg *o = &s->o.cfg;
-	struct status_line l;
-	char set[128] = "";
-	size_t setlen = 0;
-
-	for (size_t i = 0; i < FW_K_COUNT; i++) {
-		const struct fw_key *k = &fw_keys[i];
-		int v;
-
-		if (!is_sockopt(k) || !(o->has & k->has))
-			continue;
-		v = fw_key_int(k, o);
-		if (setsockopt(fd, k->level, k->optname, &v, sizeof(v)) < 0) {
-			char op[48];
-
-			snprintf(op, sizeof(op), "setsockopt:%s", k->name);
-			emit_error(s, id, op, errno, NULL);
-		}
-		setlen += (size_t)snprintf(set + setlen, sizeof(set) - setlen, "%s%s",
-					   setlen ? "," : "", k->name);
-	}
-	if (o->close.kind == FW_CLOSE_LINGER0 || o->close.kind == FW_CLOSE_LINGER) {
-		/* Set at accept so that a close forced by the peer's FIN lingers the same way,
-		 * and so that the opts line shows what the kernel kept. */
-		struct linger lg = { 1, o->close.linger_s };
-
-		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0)
-			emit_error(s, id, "setsockopt:so_linger", errno, NULL);
-	}
-
-	status_begin(&l, STATUS_OPTS, mono_ns());
-	status_add_long(&l, "id", id);
-	size_t body = l.len; /* the values start here: compared between connections */
-	for (size_t i = 0; i < FW_K_COUNT; i++) {
-		const struct fw_key *k = &fw_keys[i];
-		socklen_t len = sizeof(int);
-		int v = 0;
-
-		if (!is_sockopt(k))
-			continue;
-		/* TCP_LINGER2 reads back the namespace's tcp_fin_timeout when 0, and -1 or
-		 * 120 s when set beyond its range (do_tcp_setsockopt()). */
-		if (getsockopt(fd, k->level, k->optname, &v, &len) < 0) {
-			status_add(&l, k->name, "?");
-			continue;
-		}
-		status_add_long(&l, k->name, v);
-		if ((o->has & k->has) && v != fw_key_int(k, o)) {
-			char n[48];
-
-			snprintf(n, sizeof(n), "%s_asked", k->name);
-			status_add_long(&l, n, fw_key_int(k, o));
-		}
-	}
-	struct linger lg = { 0, 0 };
-	socklen_t lglen = sizeof(lg);
-	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &lglen) == 0) {
-		if (lg.l_onoff)
-			status_add_long(&l, "so_linger", lg.l_linger);
-		else
-			status_add(&l, "so_linger", "off");
-	}
-	status_add(&l, "set", setlen ? set : "none");
-	if (l.overflow)
-		return;
-	if (!s->have_ref) {
-		memcpy(s->ref_opts, l.buf + body, l.len - body + 1);
-		s->have_ref = true;
-	} else if (!strcmp(s->ref_opts, l.buf + body)) {
-		return; /* same as the first connection: nothing new to say */
-	}
-	status_write(s->o.status_fd, &l);
 }
 
 /* deadlines' is_live: the entry is still the connection's pending close. */
@@ -227,11 +103,19 @@ static int timer_push(struct server *s, int fd)
 	return deadlines_push(&s->dl, (struct deadline){ fd, c->id, c->deadline });
 }
 
+/* Stops accepting (the listener out of epoll); the other workers take the queue. */
+static void pause_listener(struct server *s)
+{
+	if (!s->listener_paused && epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL) == 0)
+		s->listener_paused = true;
+}
+
 static void conn_release(struct server *s, int fd)
 {
 	memset(&s->conns[fd], 0, sizeof(s->conns[fd]));
-	if (s->listener_paused) {
-		/* A descriptor came back: accept again (see EMFILE in do_accept). */
+	s->open--;
+	if (s->listener_paused && s->open < s->room) {
+		/* A descriptor came back: accept again (see do_accept). */
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->lfd };
 
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &ev) == 0)
@@ -263,7 +147,7 @@ static void do_close(struct server *s, int fd)
 			conn_release(s, fd);
 		} else {
 			if (shutdown(fd, SHUT_WR) < 0)
-				emit_error(s, id, "shutdown", errno, NULL);
+				server_error(s, id, "shutdown", errno, NULL);
 			c->state = CONN_SHUT;
 		}
 		break;
@@ -296,29 +180,30 @@ static void do_accept(struct server *s)
 			if (errno == EMFILE || errno == ENFILE) {
 				/* Level-triggered epoll would spin: stop listening until a
 				 * connection's descriptor is released. */
-				emit_error(s, 0, "accept", errno,
+				server_error(s, 0, "accept", errno,
 					   "out of file descriptors (RLIMIT_NOFILE): accepting paused");
-				epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
-				s->listener_paused = true;
+				pause_listener(s);
 			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-				emit_error(s, 0, "accept", errno, NULL);
+				server_error(s, 0, "accept", errno, NULL);
 			}
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			return;
 		}
 		if ((size_t)fd >= s->nconns) {
-			emit_error(s, 0, "accept", EMFILE, "descriptor beyond the connection table");
+			server_error(s, 0, "accept", EMFILE, "descriptor beyond the connection table");
 			close(fd);
 			continue;
 		}
 		struct conn *c = &s->conns[fd];
 
 		memset(c, 0, sizeof(*c));
-		c->id = ++s->next_id;
-		if (c->id == 0)
-			c->id = ++s->next_id; /* 0 marks a free slot */
+		c->id = workers_next_id(&s->w);
 		c->state = CONN_OPEN;
+		/* Full: leave the queue to the other workers (level-triggered, every worker
+		 * is woken by a new connection) until a descriptor comes back. */
+		if (++s->open >= s->room)
+			pause_listener(s);
 		getsockname(fd, (struct sockaddr *)&ls, &llen);
 		status_begin(&l, STATUS_ACCEPTED, t);
 		status_add_long(&l, "id", c->id);
@@ -328,7 +213,7 @@ static void do_accept(struct server *s)
 		apply_sockopts(s, fd, c->id);
 		ev.data.fd = fd;
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			emit_error(s, c->id, "epoll_ctl", errno, NULL);
+			server_error(s, c->id, "epoll_ctl", errno, NULL);
 			close(fd);
 			conn_release(s, fd);
 		}
@@ -365,7 +250,7 @@ static int flush_responses(struct server *s, int fd)
 			return 1;
 		}
 		if (w < 0) {
-			emit_error(s, id, "write", errno, NULL);
+			server_error(s, id, "write", errno, NULL);
 			close(fd);
 			conn_release(s, fd);
 			return -1;
@@ -393,7 +278,7 @@ static void after_responses(struct server *s, int fd)
 	if (s->closing)
 		do_close(s, fd);
 	else if (timer_push(s, fd) < 0)
-		emit_error(s, s->conns[fd].id, "timer", ENOMEM, NULL);
+		server_error(s, s->conns[fd].id, "timer", ENOMEM, NULL);
 }
 
 /* EPOLLOUT: the client read some of a response that did not fit. */
@@ -423,7 +308,7 @@ static void on_readable(struct server *s, int fd)
 			emit_id(s, STATUS_PEER_RESET, mono_ns(), id);
 		else
 			/* ETIMEDOUT here is keepalive or TCP_USER_TIMEOUT killing it. */
-			emit_error(s, id, "read", errno, NULL);
+			server_error(s, id, "read", errno, NULL);
 		close(fd);
 		conn_release(s, fd);
 		return;
@@ -473,39 +358,65 @@ static void on_timer(struct server *s)
 	deadlines_arm(&s->dl);
 }
 
-static int setup(struct server *s)
+/* Raises the descriptor limit for --max-conns, or plans workers when it cannot be raised
+ * that far (workers.h); blocks the signals every process reads from its signalfd. */
+static int plan(struct server *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	/* Without --max-conns, take what the limit allows and say nothing. */
 	long asked = s->o.max_conns ? s->o.max_conns : EP_MAX_CONNECTIONS;
 	rlim_t want = (rlim_t)asked + FD_RESERVE;
 	rlim_t have = nofile_raise(want);
+	long per = (long)have - FD_RESERVE;
+	int n = s->o.max_conns ? workers_needed(asked, per) : 1, ret;
 	sigset_t mask;
 
-	if (have < want && s->o.max_conns) {
+	if (n == 0 || per <= 0) {
 		struct status_line l;
+		long most = per > 0 ? per * WORKERS_MAX : 0;
 
 		status_begin(&l, STATUS_LIMIT, mono_ns());
 		status_add_long(&l, "nofile", (long long)have);
 		status_add_long(&l, "wanted", (long long)want);
-		status_add_long(&l, "max_conns", (long long)(have - FD_RESERVE));
+		status_add_long(&l, "max_conns", most);
 		status_write(s->o.status_fd, &l);
 		fprintf(stderr,
 			PROG ": RLIMIT_NOFILE is %llu and cannot be raised to %llu without "
-			     "CAP_SYS_RESOURCE: at most %llu connections can be open at once\n",
-			(unsigned long long)have, (unsigned long long)want,
-			(unsigned long long)(have - FD_RESERVE));
+			     "CAP_SYS_RESOURCE: at most %ld connections can be open at once in "
+			     "%d processes\n",
+			(unsigned long long)have, (unsigned long long)want, most, WORKERS_MAX);
+		n = WORKERS_MAX;
 	}
 	s->nconns = have;
-	s->conns = calloc(s->nconns, sizeof(*s->conns));
-	if (!s->conns)
-		return -ENOMEM;
+	/* One process keeps the old behaviour (an error at EMFILE); several hand over
+	 * before they run out. */
+	s->room = n > 1 && per > 0 ? (size_t)per : SIZE_MAX;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	if (n > 1)
+		sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	ret = workers_init(&s->w);
+	s->w.n = n;
+	return ret;
+}
+
+/* One process's loop: its connection table, signalfd, epoll and timerfd. */
+static int setup(struct server *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	s->conns = calloc(s->nconns, sizeof(*s->conns));
+	if (!s->conns)
+		return -ENOMEM;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (s->w.index == 0 && s->w.n > 1)
+		sigaddset(&mask, SIGCHLD);
 	s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	s->dl.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -523,9 +434,32 @@ static int setup(struct server *s)
 	return 0;
 }
 
+/* The signalfd: 0 to stop (SIGTERM, SIGINT), 1 to go on, -ECHILD when a worker ended
+ * (reported: the cell's connections in it are gone). */
+static int on_signal(struct server *s)
+{
+	struct signalfd_siginfo si;
+	char msg[96];
+	int status;
+	pid_t pid;
+
+	if (read(s->sfd, &si, sizeof(si)) != sizeof(si))
+		return 1;
+	if (si.ssi_signo != SIGCHLD)
+		return 0;
+	if (!(pid = workers_reap(&s->w, &status)))
+		return 1;
+	snprintf(msg, sizeof(msg), "worker %d ended (%s %d)", (int)pid,
+		 WIFSIGNALED(status) ? "signal" : "status",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	server_error(s, 0, "worker", ECHILD, msg);
+	return -ECHILD;
+}
+
 static int serve(struct server *s)
 {
 	struct epoll_event evs[256];
+	int sig;
 
 	for (;;) {
 		int n = epoll_wait(s->ep, evs, ARRAY_SIZE(evs), -1);
@@ -542,8 +476,8 @@ static int serve(struct server *s)
 				do_accept(s);
 			else if (fd == s->dl.tfd)
 				on_timer(s);
-			else if (fd == s->sfd)
-				return 0;
+			else if (fd == s->sfd && (sig = on_signal(s)) <= 0)
+				return sig;
 			else if ((size_t)fd < s->nconns && s->conns[fd].id) {
 				if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
 					on_readable(s, fd);
@@ -583,31 +517,44 @@ int main(int argc, char **argv)
 			s.o.cfg.response_size);
 		return FW_EXIT_INTERNAL;
 	}
+	if ((ret = plan(&s)) < 0) {
+		fprintf(stderr, PROG ": %s\n", strerror(-ret));
+		goto out;
+	}
 	ret = open_listener(&s);
 	if (ret < 0) {
 		char a[STATUS_ADDR_MAX];
 
 		status_format_addr((struct sockaddr *)&s.o.listen, a, sizeof(a));
 		fprintf(stderr, PROG ": cannot listen on %s: %s\n", a, strerror(-ret));
-		emit_error(&s, 0, "listen", -ret, NULL);
+		server_error(&s, 0, "listen", -ret, NULL);
 		goto out;
 	}
-	ret = setup(&s);
+	/* A worker runs the same loop; only the first writes the exit line. */
+	ret = workers_fork(&s.w, s.w.n);
+	if (ret >= 0)
+		ret = setup(&s);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": setup failed: %s\n", strerror(-ret));
 		goto out;
 	}
 	ret = serve(&s);
 	if (ret < 0) {
-		fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(-ret));
+		if (ret != -ECHILD)
+			fprintf(stderr, PROG ": epoll_wait: %s\n", strerror(-ret));
 		goto out;
 	}
 	code = FW_EXIT_OK;
+	workers_stop(&s.w);
+	if (s.w.index)
+		goto out;
 	status_begin(&l, STATUS_EXIT, mono_ns());
 	status_add_long(&l, "code", code);
 	status_write(s.o.status_fd, &l);
 out:
 	/* The kernel closes the connections; close styles apply only while serving. */
+	workers_stop(&s.w);
+	workers_free(&s.w);
 	free(s.conns);
 	deadlines_free(&s.dl);
 	response_free(&s.resp);

@@ -15,10 +15,11 @@
 #include "external.h"
 #include "sampler.h"
 
-/* One client process holds at most this many connections: RLIMIT_NOFILE is 20 000 here
- * and cannot be raised without CAP_SYS_RESOURCE (docs/DESIGN.md), so larger cells are
- * split. */
+/* One client process holds at most this many connections, and fewer when the hard
+ * RLIMIT_NOFILE is lower: it is 20 000 here and cannot be raised without
+ * CAP_SYS_RESOURCE (docs/DESIGN.md), so larger cells are split. */
 #define CLIENT_MAX_CONNS 16000
+#define CLIENT_FD_RESERVE 64
 /* The ephemeral ports of one client address towards one server address and port. */
 #define PORT_RANGE_WIDE "1024 65535"
 #define PORTS_DEFAULT 28232	/* 32768..60999, a new namespace's default */
@@ -98,8 +99,7 @@ static long nofile_hard(void)
 	return (long)rl.rlim_max;
 }
 
-/* Appends "flag value" to argv at n when set; buf (16 bytes) holds the value's text.
- * Returns the new n. */
+/* Starts finwait-server and waits until it listens. Returns 0 or -errno (recorded). */
 static int start_builtin_server(struct ctx *c)
 {
 	const struct fw_server_cfg *s = &c->sc->server;
@@ -122,14 +122,10 @@ static int start_builtin_server(struct ctx *c)
 		fail(c, ret, "finwait-server's command line is too long");
 		return ret;
 	}
-	/* Sockets the server keeps open need a descriptor each; orphans (close, linger*)
-	 * do not, so only those styles may go past the descriptor limit. */
-	if (s->close.kind == FW_CLOSE_SHUTDOWN || s->close.kind == FW_CLOSE_NONE ||
-	    c->sc->connections + 64 <= nofile_hard()) {
-		snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
-		argv[n++] = "--max-conns";
-		argv[n++] = maxc;
-	}
+	/* finwait-server splits itself across processes when one cannot hold them all. */
+	snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
+	argv[n++] = "--max-conns";
+	argv[n++] = maxc;
 	argv[n++] = "--status-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
@@ -175,9 +171,17 @@ static int start_clients(struct ctx *c)
 	const struct scenario *sc = c->sc;
 	char connect[80], n[24], timeout[32], opts[256];
 	char *argv[12 + 2 * FW_K_COUNT];
-	long left = sc->connections;
+	long left = sc->connections, per = nofile_hard() - CLIENT_FD_RESERVE;
 	size_t i = 0, nidx;
 	int ret;
+
+	if (per > CLIENT_MAX_CONNS)
+		per = CLIENT_MAX_CONNS;
+	if (per < 1 || (sc->connections + per - 1) / per > MAX_CLIENTS) {
+		fail(c, -EMFILE, "%ld connections need more than %d client processes at a "
+		     "descriptor limit of %ld", sc->connections, MAX_CLIENTS, nofile_hard());
+		return c->out->rc;
+	}
 
 	if (sc->connections > PORTS_WIDE) {
 		fail(c, -EADDRNOTAVAIL, "%ld connections need more than the %d source ports of "
@@ -216,7 +220,7 @@ static int start_clients(struct ctx *c)
 		return ret;
 	}
 	while (left > 0 && c->nclients < MAX_CLIENTS) {
-		long k = left < CLIENT_MAX_CONNS ? left : CLIENT_MAX_CONNS;
+		long k = left < per ? left : per;
 
 		snprintf(n, sizeof(n), "%ld", k);
 		argv[nidx] = n;

@@ -215,7 +215,7 @@ void held_on_opts_line(struct ctx *c, const struct status_event *ev)
 		r->opts.linger_on = strcmp(lg, "off") != 0;
 		r->opts.linger_s = r->opts.linger_on ? atoi(lg) : 0;
 	}
-	r->pid = c->server.pid;
+	r->pid = status_get_long(ev, "pid", &v) ? c->server.pid : (int)v;
 	builtin_comm(c, r->comm);
 	r->reported = true;
 	c->held.have_reported = true;
@@ -239,10 +239,12 @@ void held_finish(struct ctx *c)
 	}
 	if (out->n_owners)
 		qsort(out->owners, out->n_owners, sizeof(*out->owners), by_inode);
-	/* finwait-server is one process, and the only one finwait starts in the server's
+	/* finwait-server in one process is the only one finwait starts in the server's
 	 * namespace: a held socket there is its own, even one held only between two looks
-	 * (a close right after the response holds it for a millisecond). */
-	if (c->sc->server.program == FW_PROG_BUILTIN && c->server.pid && !out->sole_holder.pid) {
+	 * (a close right after the response holds it for a millisecond). Split across
+	 * processes, it is one of them: which, only a look can tell. */
+	if (c->sc->server.program == FW_PROG_BUILTIN && c->server.pid && !out->sole_holder.pid &&
+	    c->server_procs <= 1) {
 		out->sole_holder.pid = c->server.pid;
 		builtin_comm(c, out->sole_holder.comm);
 	}

@@ -27,7 +27,7 @@
 /* How long a server may take to listen, and a client to connect when it is not told to
  * wait for anything slow: generous, since they are events, not sleeps. */
 #define READY_TIMEOUT_NS (10 * NSEC_PER_SEC)
-#define MAX_CLIENTS 8
+#define MAX_CLIENTS 32
 /* Processes whose socket options cellrun_held.c reads (prefork servers have several). */
 #define HELD_MAX_PIDS 64
 
@@ -68,6 +68,7 @@ struct ctx {
 	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */
 	int port;
 	bool listening;
+	int server_procs;	/* finwait-server's processes (its listening line's workers=) */
 	bool point;
 	bool faulted;		/* the fault was done (finwait's, or the client's own) */
 	/* The server's connections by status-line id, to turn its close events into

@@ -119,6 +119,7 @@ void cell_on_server_line(struct ctx *c, const struct status_event *ev)
 	case STATUS_LISTENING:
 		if (!status_get_long(ev, "port", &v))
 			c->port = (int)v;
+		c->server_procs = status_get_long(ev, "workers", &v) ? 1 : (int)v;
 		c->listening = true;
 		break;
 	case STATUS_OPTS:
