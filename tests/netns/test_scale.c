@@ -1,7 +1,8 @@
 /* Cells larger than one process: a cell with more connections than one process may
  * hold descriptors runs (finwait-server splits itself, as the clients are split) and the
  * orchestrator still names the processes that hold the server's sockets. The descriptor
- * limit is lowered for the run, so a small cell needs the split. Runs the real binaries in
+ * limit is lowered for good by the test that needs it (it runs last), so a small cell
+ * needs the split. Runs the real binaries in
  * real namespaces. */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,24 +22,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "runcmd.h"
 #include "util.h"
 
 /* The descriptor limit of the run: one process can hold fewer than LOW_NOFILE - 64
  * connections, and the cell has more. */
 #define LOW_NOFILE 256
 #define SPLIT_CONNS 600
-
-static char finwait[4096];
-static char tmpdir[] = "/tmp/fwtest-scale-XXXXXX";
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* Without CAP_SYS_RESOURCE, as here: a process cannot raise its hard limit back. With
  * it, drop it, so that the endpoints meet the limit as users without it do. */
@@ -54,58 +44,26 @@ static void lose_cap_sys_resource(void)
 	assert_int_equal(syscall(SYS_capset, &h, d), 0);
 }
 
-/* Runs finwait with args (NULL-terminated) under RLIMIT_NOFILE nofile (0: as is), its
- * stdout and stderr in tmpdir/tag.out and .err. Returns the exit code. */
-static int run_finwait(const char *tag, long nofile, const char *const *args)
+/* Lowers this process's RLIMIT_NOFILE, hard and soft, to nofile for good (the finwait
+ * it runs inherits it), and checks that it cannot be raised again. */
+static void lower_nofile(long nofile)
 {
-	const char *argv[16] = { finwait };
-	char out[4200], err[4200];
-	int status;
-	pid_t pid;
+	struct rlimit rl = { (rlim_t)nofile, (rlim_t)nofile };
 
-	for (size_t n = 1; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	snprintf(out, sizeof(out), "%s/%s.out", tmpdir, tag);
-	snprintf(err, sizeof(err), "%s/%s.err", tmpdir, tag);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct rlimit rl = { (rlim_t)nofile, (rlim_t)nofile };
-
-		dup2(open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
-		dup2(open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
-		if (nofile) {
-			lose_cap_sys_resource();
-			rl.rlim_max = rl.rlim_cur = (rlim_t)nofile;
-			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-				_exit(120);
-			rl.rlim_max = rl.rlim_cur = (rlim_t)nofile * 4;
-			if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-				_exit(121); /* could still be raised: the test would prove nothing */
-		}
-		execv(finwait, (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return WEXITSTATUS(status);
+	lose_cap_sys_resource();
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_max = rl.rlim_cur = (rlim_t)nofile * 4;
+	assert_int_not_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 }
 
-/* Copies tag's output to stderr: what a failing run said. */
+/* Copies what the run tag printed to stderr. */
 static void show(const char *tag)
 {
-	char path[4200], buf[4096];
-	size_t n;
-	FILE *f;
+	char *out = output(tag, "out"), *err = output(tag, "err");
 
-	for (int k = 0; k < 2; k++) {
-		snprintf(path, sizeof(path), "%s/%s.%s", tmpdir, tag, k ? "err" : "out");
-		if (!(f = fopen(path, "r")))
-			continue;
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, stderr);
-		fclose(f);
-	}
+	fprintf(stderr, "%s%s", out ? out : "", err ? err : "");
+	free(out);
+	free(err);
 }
 
 static json_object *get(json_object *o, const char *key)
@@ -169,7 +127,8 @@ static void test_server_split(void **state)
 	write_file(ini, "[scenario]\nname = split\nconnections = 600\nlimit = 2s\n\n"
 			"[server]\nclose = shutdown\n\n[client]\nfault = freeze\nat = after-fin\n\n"
 			"[expect]\nfin_wait2 = forever\n");
-	rc = run_finwait("split", LOW_NOFILE, args);
+	lower_nofile(LOW_NOFILE);
+	rc = run("split", args);
 	if (rc != 0)
 		show("split");
 	assert_int_equal(rc, 0);
@@ -187,36 +146,10 @@ static void test_server_split(void **state)
 	json_object_put(root);
 }
 
-static int setup(void **state)
-{
-	const char *b = getenv("FINWAIT_BUILD_DIR");
-	(void)state;
-
-	if (geteuid() != 0 && access("/proc/self/ns/user", F_OK)) {
-		fprintf(stderr, "no namespaces here\n");
-		exit(77);
-	}
-	snprintf(finwait, sizeof(finwait), "%s/harness/finwait", b ? b : ".");
-	if (access(finwait, X_OK)) {
-		fprintf(stderr, "%s not built\n", finwait);
-		return -1;
-	}
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[200];
-	(void)state;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_server_split),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
 }
