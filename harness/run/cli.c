@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "convert.h"
@@ -18,6 +19,8 @@
 #include "report.h"
 #include "report_out.h"
 #include "run.h"
+#include "suggest.h"
+#include "sysctl.h"
 #include "util.h"
 
 /* Cells run at once without --jobs: all of them, up to this many. */
@@ -30,13 +33,18 @@ static const char run_usage[] =
 	"Usage: finwait run [OPTIONS] [SCENARIO ...]\n"
 	"Runs scenarios in a lab of network namespaces and reports, for each cell of their\n"
 	"matrices, how long the server's sockets stayed in FIN_WAIT2 and whether that met\n"
-	"the expectation. With no SCENARIO, runs the built-in default (the seed's story).\n"
-	"A SCENARIO is a file, or the name of a shipped one (see `finwait list`).\n"
+	"the expectation. With no SCENARIO, runs the built-in default (the seed's story:\n"
+	"both built-in scenarios, each with --set and --matrix applied). A SCENARIO is a\n"
+	"file, or the name of a shipped or built-in one (see `finwait list`).\n"
 	"\n"
 	"  -s, --set KEY=VALUE     override a scenario key in every scenario, e.g.\n"
 	"                          --set sysctl.net.ipv4.tcp_fin_timeout=3, --set limit=5s,\n"
 	"                          --set client.fault=vanish (KEY is section.key)\n"
 	"  -m, --matrix KEY=V1,V2  add (or replace) a matrix axis: one cell per value\n"
+	"      --blank             run no scenario's cells: one scenario of the keys'\n"
+	"                          defaults (`finwait keys`), named blank, made of --set\n"
+	"                          and --matrix alone, e.g. --blank --set limit=3s\n"
+	"                          --matrix client.fault=freeze,vanish\n"
 	"  -j, --jobs N            cells run at once (default: all cells, at most 64)\n"
 	"  -i, --interval DUR      sampling period (same as --set scenario.interval=DUR)\n"
 	"      --json FILE         write the JSON report (- for stdout; the table then goes\n"
@@ -63,6 +71,7 @@ struct opts {
 	struct report_out outs[OUT_COUNT];	/* --json, --junit, --csv */
 	bool quiet;
 	bool keep;
+	bool blank;	/* --blank: the schema's defaults instead of a scenario */
 };
 
 /* One run, from its cells to its reports. */
@@ -159,7 +168,7 @@ static int bad_option(int ch, char **argv)
  * -1 to go on, or the exit code (--help, a bad option). */
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 {
-	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP };
+	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK };
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "matrix", required_argument, NULL, 'm' },
@@ -170,6 +179,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "blank", no_argument, NULL, OPT_BLANK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -209,6 +219,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		case OPT_KEEP:
 			o->keep = true;
 			break;
+		case OPT_BLANK:
+			o->blank = true;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			rc = FW_EXIT_OK;
@@ -218,7 +231,65 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		}
 	}
 	*first = optind;
+	if (rc < 0 && o->blank && optind < argc) {
+		fprintf(stderr, "finwait run: --blank runs no scenario, but '%s' was given\n",
+			argv[optind]);
+		rc = FW_EXIT_USAGE;
+	}
 	return rc;
+}
+
+/* A --set or --matrix KEY that is no scenario key, or a sysctl this kernel does not have
+ * in net.ipv4, net.ipv6 or net.core (whose keys every namespace has): the message with
+ * the nearest key (suggest.h) into msg. Returns true when kv is such a key. */
+static bool unknown_key(const struct load_kv *kv, char *msg, size_t len)
+{
+	const char *name = kv->key;
+	char canon[256], path[4096], near[256], why[300];
+	struct fw_err err = { 0 };
+	struct stat st;
+
+	if (!str_startswith(name, "sysctl.") && !str_startswith(name, "client.sysctl.")) {
+		if (!scen_canonical_key(name, canon, sizeof(canon), &err))
+			return false;
+		snprintf(why, sizeof(why), "%s", err.msg);
+	} else {
+		size_t dots = 0;
+
+		name = strstr(name, "sysctl.") + 7;
+		for (const char *p = name; *p; p++)
+			dots += *p == '.';
+		if (dots != 2 || !(str_startswith(name, "net.ipv4.") ||
+				   str_startswith(name, "net.ipv6.") ||
+				   str_startswith(name, "net.core.")) ||
+		    sysctl_key_path(name, path, sizeof(path)) || !stat(path, &st))
+			return false;
+		snprintf(why, sizeof(why), "no sysctl %s on this kernel", name);
+	}
+	if (suggest_key(kv->key, "/proc/sys", near, sizeof(near)))
+		snprintf(msg, len, "%s: %s (did you mean %s%s?)", kv->where, why,
+			 str_startswith(kv->key, "client.") && str_startswith(near, "sysctl.") ?
+			 "client." : "", near);
+	else
+		snprintf(msg, len, "%s: %s (`finwait keys` lists every key)", kv->where, why);
+	return true;
+}
+
+/* Every --set and --matrix key checked before anything is loaded. Returns -1 to go on,
+ * or FW_EXIT_USAGE. */
+static int check_keys(const struct opts *o)
+{
+	const struct load_kv *lists[] = { o->sets, o->axes };
+	const size_t ns[] = { o->n_sets, o->n_axes };
+	char msg[700];
+
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < ns[l]; i++)
+			if (unknown_key(&lists[l][i], msg, sizeof(msg))) {
+				fprintf(stderr, "finwait run: %s\n", msg);
+				return FW_EXIT_USAGE;
+			}
+	return -1;
 }
 
 /* Progress on stderr (a terminal's, without --quiet); arg: whether the interruption was
@@ -390,14 +461,18 @@ int cmd_run(int argc, char **argv)
 	rc = parse_opts(argc, argv, &o, &first);
 	if (rc >= 0)
 		goto out;
+	if ((rc = check_keys(&o)) >= 0)
+		goto out;
 	/* A report that could not be written must stop the run before it starts. */
 	if (report_out_check(o.outs, OUT_COUNT, &err)) {
 		print_err("finwait run", &err);
 		rc = FW_EXIT_USAGE;
 		goto out;
 	}
-	req = (struct load_req){ argv + first, (size_t)(argc - first), o.sets, o.n_sets,
-				 o.axes, o.n_axes };
+	req = (struct load_req){ .scenarios = argv + first,
+				 .n_scenarios = (size_t)(argc - first), .blank = o.blank,
+				 .sets = o.sets, .n_sets = o.n_sets,
+				 .axes = o.axes, .n_axes = o.n_axes };
 	kinfo_read(&r.ki);
 	model_env_default(&r.menv, 100);
 	r.menv.hz = r.ki.hz; /* 0: unknown, judge_expect() covers every choice */

@@ -50,7 +50,7 @@ int cmd_list(int argc, char **argv)
 		fprintf(stderr, "finwait list: unexpected argument '%s'\n", argv[1]);
 		return FW_EXIT_USAGE;
 	}
-	printf("Built in (`finwait run` with no scenario):\n");
+	printf("Built in (`finwait run NAME`; `finwait run` with no scenario runs both):\n");
 	if (scenario_builtin(&builtin, &n_builtin, &err)) {
 		fprintf(stderr, "finwait list: %s\n", fw_err_format(&err, msg, sizeof(msg)));
 		return FW_EXIT_INTERNAL;

@@ -112,26 +112,81 @@ unsigned load_ehash_for(struct scenario *const *cells, size_t n)
 	return (unsigned)pow;
 }
 
-/* The scenarios named in req, or the built-in ones, as loaded (matrices unexpanded). */
-static int load_list(const struct load_req *req, struct scenario ***list, size_t *n,
-		     struct fw_err *err)
+/* The built-in scenario called name, copied into *out; -ENOENT when none is. */
+static int builtin_named(const char *name, struct scenario **out, struct fw_err *err)
+{
+	struct scenario **b = NULL;
+	size_t n = 0;
+	int ret = scenario_builtin(&b, &n, err);
+
+	if (ret)
+		return ret == -ENOMEM ? ret : -ENOTRECOVERABLE;
+	ret = -ENOENT;
+	for (size_t i = 0; i < n && ret == -ENOENT; i++)
+		if (!strcmp(b[i]->name, name))
+			ret = (*out = scenario_dup(b[i])) ? 0 : -ENOMEM;
+	scenario_free_cells(b, n);
+	return ret == -ENOMEM ? fw_err_set(err, ret, NULL, 0, "out of memory") : ret;
+}
+
+/* --blank: one scenario of the schema's defaults, named "blank", its errors at the
+ * option; the command line's --set and --matrix make its cells. */
+static int blank_scenario(struct scenario **out, struct fw_err *err)
+{
+	struct scenario *sc = scenario_default_new();
+	int ret;
+
+	if (!sc)
+		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	free(sc->file);
+	sc->file = strdup("--blank");
+	ret = sc->file ? scenario_set(sc, "name", "blank", "--blank", err) : -ENOMEM;
+	if (ret) {
+		scenario_free(sc);
+		return ret == -ENOMEM ? fw_err_set(err, ret, NULL, 0, "out of memory") : ret;
+	}
+	*out = sc;
+	return 0;
+}
+
+/* One scenario argument: a file, a shipped scenario, or a built-in one, by name. */
+static int load_one(const char *arg, struct scenario **out, struct fw_err *err)
 {
 	char path[4096];
 	int ret;
 
-	if (req->n_scenarios == 0) {
+	if (!run_resolve_scenario(arg, path, sizeof(path)))
+		return scenario_load(path, out, err);
+	ret = strchr(arg, '/') ? -ENOENT : builtin_named(arg, out, err);
+	if (ret == -ENOENT)
+		return fw_err_set(err, -ENOENT, NULL, 0, "no scenario '%s' (not a file, nor a "
+				  "shipped or built-in scenario: see `finwait list`)", arg);
+	return ret;
+}
+
+/* The scenarios named in req, or the blank one, or the built-in ones, as loaded
+ * (matrices unexpanded). */
+static int load_list(const struct load_req *req, struct scenario ***list, size_t *n,
+		     struct fw_err *err)
+{
+	size_t want = req->blank ? 1 : req->n_scenarios;
+	int ret;
+
+	if (want == 0) {
 		ret = scenario_builtin(list, n, err);
 		return ret == -ENOMEM || !ret ? ret : -ENOTRECOVERABLE;
 	}
-	*list = calloc(req->n_scenarios, sizeof(**list));
+	*list = calloc(want, sizeof(**list));
 	if (!*list)
 		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+	if (req->blank) {
+		if ((ret = blank_scenario(&(*list)[0], err)))
+			return ret;
+		*n = 1;
+		return 0;
+	}
 	for (size_t i = 0; i < req->n_scenarios; i++) {
-		if (run_resolve_scenario(req->scenarios[i], path, sizeof(path)))
-			return fw_err_set(err, -ENOENT, NULL, 0, "no scenario '%s' (not a file, "
-					  "nor a shipped scenario: see `finwait list`)",
-					  req->scenarios[i]);
-		if ((ret = scenario_load(path, &(*list)[i], err)))
+		if ((ret = load_one(req->scenarios[i], &(*list)[i], err)))
 			return ret;
 		(*n)++;
 	}

@@ -7,6 +7,7 @@
 #ifndef FINWAIT_LOAD_H
 #define FINWAIT_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -25,8 +26,11 @@ struct load_kv {
 int load_kv_parse(const char *text, const char *where, struct load_kv *kv);
 
 struct load_req {
-	char *const *scenarios;		/* paths or shipped names; none: the built-in default */
+	char *const *scenarios;		/* paths, shipped or built-in names; none: the
+					 * built-in default */
 	size_t n_scenarios;
+	bool blank;			/* no scenario: one of the schema's defaults, named
+					 * "blank" (--blank); n_scenarios is then 0 */
 	const struct load_kv *sets;	/* scenario_set(), in order (--set, --interval) */
 	size_t n_sets;
 	const struct load_kv *axes;	/* scenario_add_axis(), in order, after the sets */

@@ -65,10 +65,75 @@ static void test_report_paths_refused_up_front(void **state)
 	assert_true(mono_ns() - t0 < 4 * NSEC_PER_SEC);
 }
 
+/* The names of the cells in a JSON report, in order, joined by spaces. */
+static void cell_names(const char *json_path, char *buf, size_t len)
+{
+	json_object *root = json_object_from_file(json_path), *cells, *name;
+
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "cells", &cells));
+	buf[0] = '\0';
+	for (size_t i = 0; i < json_object_array_length(cells); i++) {
+		assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, i), "name",
+						      &name));
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? " " : "",
+			 json_object_get_string(name));
+	}
+	json_object_put(root);
+}
+
+/* Before: `finwait run orphan-close` said "no scenario" although `finwait list` shows it;
+ * a one-off matrix could only be had over the default's cells. */
+static void test_builtin_by_name_and_blank(void **state)
+{
+	char json[4200], names[1024];
+	(void)state;
+
+	snprintf(json, sizeof(json), "%s/named.json", tmpdir);
+	const char *named[] = { "run", "orphan-close", "--set", "sysctl.net.ipv4.tcp_fin_timeout=1",
+				"--matrix", "client.fault=freeze", "--json", json, NULL };
+	assert_int_equal(run("named", named), 0);
+	cell_names(json, names, sizeof(names));
+	assert_string_equal(names, "orphan-close[fault=freeze]");
+
+	snprintf(json, sizeof(json), "%s/blank.json", tmpdir);
+	const char *blank[] = { "run", "--blank", "--set", "limit=3s", "--set",
+				"sysctl.net.ipv4.tcp_fin_timeout=1", "--matrix",
+				"client.fault=freeze,vanish", "--json", json, NULL };
+	assert_int_equal(run("blank", blank), 0);
+	cell_names(json, names, sizeof(names));
+	assert_string_equal(names, "blank[fault=freeze] blank[fault=vanish]");
+
+	const char *both[] = { "run", "--blank", "orphan-close", NULL };
+	expect_refusal("blank-and-name", both, 2, "--blank\0orphan-close\0");
+	const char *nosuch[] = { "run", "orphan-closed", NULL };
+	expect_refusal("nosuch", nosuch, 2, "orphan-closed\0finwait list\0");
+}
+
+/* Before: "unknown key 'fin_timeout'" and nothing more. */
+static void test_unknown_keys_suggested(void **state)
+{
+	(void)state;
+	const char *fin[] = { "run", "--set", "fin_timeout=3", NULL };
+	expect_refusal("sugg-fin", fin, 2,
+		       "--set\0did you mean sysctl.net.ipv4.tcp_fin_timeout?\0");
+	const char *typo[] = { "run", "--set", "sysctl.net.ipv4.tcp_fin_timeot=3", NULL };
+	expect_refusal("sugg-typo", typo, 2,
+		       "--set\0did you mean sysctl.net.ipv4.tcp_fin_timeout?\0");
+	const char *section[] = { "run", "--matrix", "server.fault=crash,freeze", NULL };
+	expect_refusal("sugg-section", section, 2, "--matrix\0did you mean client.fault?\0");
+	const char *client[] = { "run", "--set", "client.sysctl.net.ipv4.tcp_keepalive_tme=5",
+				 NULL };
+	expect_refusal("sugg-client", client, 2,
+		       "did you mean client.sysctl.net.ipv4.tcp_keepalive_time?\0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_paths_refused_up_front),
+		cmocka_unit_test(test_builtin_by_name_and_blank),
+		cmocka_unit_test(test_unknown_keys_suggested),
 	};
 	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
 }
