@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "report.h"
 #include "report_out.h"
+#include "report_html.h"
 #include "run.h"
 #include "suggest.h"
 #include "sysctl.h"
@@ -27,7 +28,7 @@
 #define MAX_JOBS_DEFAULT 64
 
 /* The report files, in the order they are written. */
-enum { OUT_JSON, OUT_JUNIT, OUT_CSV, OUT_COUNT };
+enum { OUT_JSON, OUT_JUNIT, OUT_CSV, OUT_HTML, OUT_COUNT };
 
 static const char run_usage[] =
 	"Usage: finwait run [OPTIONS] [SCENARIO ...]\n"
@@ -52,6 +53,9 @@ static const char run_usage[] =
 	"      --junit FILE        write a JUnit XML report, one testcase per cell\n"
 	"      --csv FILE          write the raw timelines as CSV, one row per connection\n"
 	"                          and state\n"
+	"      --html FILE         write one self-contained HTML page: the summary, and per\n"
+	"                          cell the pile-up, the connections' lanes and the\n"
+	"                          FIN_WAIT2 histogram\n"
 	"  -q, --quiet             print only the summary line\n"
 	"      --keep              name each cell's namespaces /run/netns/finwait-PID-N-srv\n"
 	"                          and -cli for inspection; remove them with `ip netns del`\n"
@@ -68,7 +72,7 @@ struct opts {
 	struct load_kv *axes;	/* --matrix */
 	size_t n_axes;
 	long jobs;
-	struct report_out outs[OUT_COUNT];	/* --json, --junit, --csv */
+	struct report_out outs[OUT_COUNT];	/* --json, --junit, --csv, --html */
 	bool quiet;
 	bool keep;
 	bool blank;	/* --blank: the schema's defaults instead of a scenario */
@@ -168,7 +172,7 @@ static int bad_option(int ch, char **argv)
  * -1 to go on, or the exit code (--help, a bad option). */
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 {
-	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK };
+	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK, OPT_HTML };
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "matrix", required_argument, NULL, 'm' },
@@ -177,6 +181,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "html", required_argument, NULL, OPT_HTML },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "blank", no_argument, NULL, OPT_BLANK },
@@ -212,6 +217,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			break;
 		case OPT_CSV:
 			o->outs[OUT_CSV].path = optarg;
+			break;
+		case OPT_HTML:
+			o->outs[OUT_HTML].path = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -355,6 +363,7 @@ static int run_cells(struct run *r)
 static int write_json(const void *rep, FILE *f) { return report_write_json(rep, f); }
 static int write_junit(const void *rep, FILE *f) { return report_write_junit(rep, f); }
 static int write_csv(const void *rep, FILE *f) { return report_write_csv(rep, f); }
+static int write_html(const void *rep, FILE *f) { return report_write_html(rep, f); }
 
 static void print_out_err(const struct fw_err *err)
 {
@@ -452,6 +461,7 @@ int cmd_run(int argc, char **argv)
 		[OUT_JSON] = { "--json", NULL, write_json },
 		[OUT_JUNIT] = { "--junit", NULL, write_junit },
 		[OUT_CSV] = { "--csv", NULL, write_csv },
+		[OUT_HTML] = { "--html", NULL, write_html },
 	} };
 	struct run r = { .o = &o };
 	struct load_req req;
