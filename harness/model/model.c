@@ -214,6 +214,13 @@ int model_widen(struct prediction *out, const struct prediction *p)
 		out->max_ns = p->max_ns;
 	if (p->timer_max_ns > out->timer_max_ns)
 		out->timer_max_ns = p->timer_max_ns;
+	/* The user timeout's probe count depends on the timer slack, hence on HZ. */
+	if (p->end != out->end)
+		out->end = PRED_END_UNSAID;
+	if (p->probes_min < out->probes_min)
+		out->probes_min = p->probes_min;
+	if (p->probes_max > out->probes_max)
+		out->probes_max = p->probes_max;
 	return 0;
 }
 

@@ -39,6 +39,20 @@ enum pred_kind {
 			 * the state is reported, not judged (model_check() passes it) */
 };
 
+/* How the rule ends the state, where that moves the kernel's TCP MIB counters (a second
+ * witness, docs/KERNEL.md "Counters"): unsaid for every other rule. */
+enum pred_end {
+	PRED_END_UNSAID,
+	PRED_END_KEEPALIVE_ABORT,	/* keepalive gives up: probes_min..max probes
+					 * (TCPKeepAlive), then tcp_write_err()
+					 * (TCPAbortOnTimeout) and a reset */
+	PRED_END_KEEPALIVE_RESET,	/* the first probe (TCPKeepAlive) meets a reset */
+	PRED_END_LINGER0,		/* close() with SO_LINGER {1, 0}: tcp_disconnect()
+					 * (TCPAbortOnData) */
+	PRED_END_TW_DROPPED,		/* no timewait minisocket to be had: dropped
+					 * (TCPTimeWaitOverflow) */
+};
+
 struct prediction {
 	enum pred_kind kind;
 	int64_t min_ns, max_ns;	/* PRED_RANGE; PRED_NONE: 0 and the "tiny" bound */
@@ -52,6 +66,8 @@ struct prediction {
 	int64_t timer_max_ns;	/* ... or until an orphan's timer ends it (0: no timer) */
 	bool after_held;	/* the range is the orphan's part, after the application
 				 * held the socket for a while (shown "held + MIN..MAX") */
+	enum pred_end end;	/* how the rule ends the state */
+	long probes_min, probes_max;	/* PRED_END_KEEPALIVE_*: keepalive probes sent */
 };
 
 /* Widens out to cover p too (the union of two predictions of the same kind, as for

@@ -219,6 +219,7 @@ static void apply_tw_buckets(const struct scenario *c, const struct model_facts 
 		return;
 	if (f->tw_buckets == 0) {
 		model_predict_none(p, env);
+		p->end = PRED_END_TW_DROPPED;
 		model_say(p, "orphan, tcp_max_tw_buckets 0: no timewait minisocket, the socket is "
 			     "dropped when the FIN is ACKed (tcp_time_wait)");
 		return;
@@ -243,6 +244,10 @@ static void predict_user_timeout(const struct model_facts *f, const struct model
 		k_early++;
 	model_predict_range(p, env, f->idle_ns + k * f->intvl_ns, late_idle + k * late_intvl);
 	p->min_ns = f->idle_ns + k_early * f->intvl_ns - model_jiffy_ns(env->hz);
+	/* A probe at each timer but the last, which kills. */
+	p->end = PRED_END_KEEPALIVE_ABORT;
+	p->probes_min = k_early;
+	p->probes_max = k;
 	model_say(p, "shutdown + keepalive, vanished peer, TCP_USER_TIMEOUT %s: killed at idle %s "
 		     "+ %lld x intvl %s; + timer slack %s + %lld x %s",
 		  dur_format(ut, e, sizeof(e)), dur_format(f->idle_ns, a, sizeof(a)),
@@ -280,6 +285,8 @@ static void predict_held(const struct scenario *c, const struct model_facts *f,
 	late_intvl = model_timer_late(intvl, env->hz);
 	if (fault == FW_FAULT_REBOOT) {
 		model_predict_range(p, env, f->idle_ns, late_idle);
+		p->end = PRED_END_KEEPALIVE_RESET;
+		p->probes_min = p->probes_max = 1;
 		model_say(p, "shutdown + keepalive, rebooted peer: the first probe at idle %s meets a "
 			     "reset; + timer slack %s", dur_format(f->idle_ns, a, sizeof(a)),
 			  dur_format(late_idle, b, sizeof(b)));
@@ -293,6 +300,8 @@ static void predict_held(const struct scenario *c, const struct model_facts *f,
 		return;
 	}
 	model_predict_range(p, env, f->idle_ns + f->cnt * intvl, late_idle + f->cnt * late_intvl);
+	p->end = PRED_END_KEEPALIVE_ABORT;
+	p->probes_min = p->probes_max = f->cnt;
 	model_say(p, "shutdown + keepalive, vanished peer: idle %s + %ld x intvl %s unanswered "
 		     "(tcp_keepalive_timer); + timer slack %s + %ld x %s",
 		  dur_format(f->idle_ns, a, sizeof(a)), f->cnt, dur_format(intvl, g, sizeof(g)),
@@ -336,8 +345,13 @@ static bool predict_no_fin_wait2(const struct scenario *c, const struct model_en
 
 	if (c->server.close.kind == FW_CLOSE_NONE)
 		model_say(p, "close = none: the server never sends a FIN");
-	else if (c->server.close.kind == FW_CLOSE_LINGER0)
+	else if (c->server.close.kind == FW_CLOSE_LINGER0) {
 		model_say(p, "SO_LINGER {1, 0}: close() sends a reset, no FIN_WAIT2");
+		/* After its response the server has read the request whole: nothing unread,
+		 * so tcp_close() takes the zero-linger branch (measured, KERNEL.md). */
+		if (c->client.at == FW_AT_RESPONSE)
+			p->end = PRED_END_LINGER0;
+	}
 	else if (c->client.at == FW_AT_CONNECT && f != FW_FAULT_NONE && f != FW_FAULT_CRASH)
 		/* Measured: the built-in server answers requests, in raw mode as in http, and
 		 * closes only after an answer (docs/KERNEL.md, rule 6). */

@@ -138,6 +138,22 @@ struct report_sockopts {
 	int linger_s;
 };
 
+/* One TCP MIB counter of the server's namespace: its delta over the cell (JSON
+ * "counters"). */
+struct report_counter {
+	const char *name;		/* "TCPAbortOnTimeout", "TcpOutRsts", ... */
+	int64_t delta;
+};
+
+/* A counter the model predicts, checked against the delta (JSON "counters_expected"). */
+struct report_counter_check {
+	const char *name;
+	int64_t min, max;		/* the model's */
+	int64_t measured;
+	bool pass;
+	const char *why;		/* the rule */
+};
+
 enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
 
 /* The judgement of one more close state (JSON "expects"): what it was held to and how
@@ -171,6 +187,14 @@ struct report_cell {
 	 * explicit [expect]: JSON "expects"; a failed one also gets a table line. */
 	const struct report_expect *expects;
 	size_t n_expects;
+	/* The server namespace's TCP MIB counters over the cell (JSON "counters"): the
+	 * counters_always ones and every other that moved; none read: counters_why says
+	 * why (JSON "counters": {} and "counters_why"). */
+	const struct report_counter *counters;
+	size_t n_counters;
+	const char *counters_why;
+	const struct report_counter_check *counter_checks;
+	size_t n_counter_checks;
 };
 
 struct report {

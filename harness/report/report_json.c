@@ -139,6 +139,39 @@ static struct json_object *json_expects(const struct report_cell *c)
 	return all;
 }
 
+/* "counters": {NAME: delta} in the kernel's order ({} and "counters_why" when none were
+ * read; a cell with neither has no key), and "counters_expected": {NAME: {"min", "max",
+ * "measured", "why", "verdict"}} for those the model predicts. */
+static void json_counters(struct json_object *o, const struct report_cell *c)
+{
+	struct json_object *all;
+
+	if (!c->n_counters && !c->counters_why)
+		return;
+	all = json_object_new_object();
+
+	for (size_t i = 0; i < c->n_counters; i++)
+		jset(all, c->counters[i].name, json_object_new_int64(c->counters[i].delta));
+	jset(o, "counters", all);
+	if (c->counters_why)
+		jset(o, "counters_why", jstr(c->counters_why));
+	if (!c->n_counter_checks)
+		return;
+	all = json_object_new_object();
+	for (size_t i = 0; i < c->n_counter_checks; i++) {
+		const struct report_counter_check *k = &c->counter_checks[i];
+		struct json_object *e = json_object_new_object();
+
+		jset(e, "min", json_object_new_int64(k->min));
+		jset(e, "max", json_object_new_int64(k->max));
+		jset(e, "measured", json_object_new_int64(k->measured));
+		jset(e, "why", jstr(k->why));
+		jset(e, "verdict", jstr(k->pass ? "pass" : "fail"));
+		jset(all, k->name, e);
+	}
+	jset(o, "counters_expected", all);
+}
+
 static struct json_object *json_cell(const struct report_cell *c)
 {
 	struct json_object *o = json_object_new_object(), *params, *fw, *ex;
@@ -190,6 +223,7 @@ static struct json_object *json_cell(const struct report_cell *c)
 	jset(o, "verdict", jstr(report_verdict_name(c->verdict)));
 	if (c->n_expects)
 		jset(o, "expects", json_expects(c));
+	json_counters(o, c);
 	if (c->error)
 		jset(o, "error", jstr(c->error));
 	if (c->n_sockopts) {

@@ -479,10 +479,35 @@ static void sample_until_done(struct ctx *c)
 	}
 }
 
+/* The server namespace's counters at the cell's start (into *base), or at its end (base
+ * given: the deltas into out). A failure is no cell's failure: it is said in the report. */
+static void read_counters(struct ctx *c, struct counters *base, bool end)
+{
+	struct counters now;
+	int ret;
+
+	if (!c->cell || (end && !c->counters_base))
+		return;
+	ret = counters_read(cell_netns(c->cell, CELL_SERVER), end ? &now : base);
+	if (ret) {
+		snprintf(c->out->counters_why, sizeof(c->out->counters_why),
+			 "cannot read /proc/net/netstat and snmp in the server's namespace: %s",
+			 strerror(-ret));
+		c->counters_base = false;
+		return;
+	}
+	c->counters_base = true;
+	if (!end)
+		return;
+	counters_delta(base, &now, &c->out->counters);
+	c->out->has_counters = true;
+}
+
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out)
 {
 	struct ctx c = { .env = env, .sc = sc, .out = out };
+	struct counters *base = malloc(sizeof(*base));
 
 	memset(out, 0, sizeof(*out));
 	evpipe_init(&c.spipe);
@@ -490,7 +515,11 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 		evpipe_init(&c.cpipe[i]);
 	out->t_start = mono_ns();
 
-	if (!build_cell(&c, slot) && !start_server(&c) && !start_sampler(&c)) {
+	if (!base)
+		snprintf(out->counters_why, sizeof(out->counters_why), "out of memory");
+	if (!build_cell(&c, slot) && base)
+		read_counters(&c, base, false);
+	if (!c.out->rc && !start_server(&c) && !start_sampler(&c)) {
 		int sret;
 
 		if (!start_clients(&c) && !wait_point(&c) && !do_fault(&c)) {
@@ -502,7 +531,9 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 		if (sret)
 			fail(&c, sret, "sampler: %s", strerror(-sret));
 		out->tl = sampler_timeline(c.sampler);
+		read_counters(&c, base, true);
 	}
+	free(base);
 	held_finish(&c); /* when the cell never sampled: says so */
 	out->interrupted = stopping(&c);
 	out->t_end = mono_ns();

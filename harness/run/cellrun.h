@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "err.h"
 #include "lab.h"
 #include "owner.h"
@@ -78,6 +79,13 @@ struct cell_outcome {
 	size_t n_sockopts;
 	char sockopts_why[160];
 	char addr[64];		/* server address:port */
+	/* The server namespace's TCP MIB counters: what moved from just after the cell's
+	 * namespaces were built to the end of sampling (before the teardown's kills, whose
+	 * resets are not the close under test). has_counters false: not read, counters_why
+	 * says why. */
+	bool has_counters;
+	struct counters counters;
+	char counters_why[96];
 };
 
 /* Runs cell sc in lab slot `slot`. Always fills *out (free it with

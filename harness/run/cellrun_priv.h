@@ -77,6 +77,7 @@ struct ctx {
 	size_t n_tuples;
 	int64_t t_clients;	/* just before the first client was started */
 	struct cell_held held;
+	bool counters_base;	/* the counters were read at the cell's start */
 };
 
 /* Records the cell's first error: out->rc = rc (-EIO for 0) and out->err's message.

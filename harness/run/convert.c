@@ -221,6 +221,30 @@ static void convert_expects(struct cell_report *r, const struct scenario *sc,
 	r->rc.n_expects = n;
 }
 
+/* The counters' deltas that the report shows, and the model's checks of them. */
+static void convert_counters(struct cell_report *r, const struct cell_outcome *out)
+{
+	struct report_cell *rc = &r->rc;
+
+	rc->counters = r->counters;
+	rc->counter_checks = r->checks;
+	if (!out->has_counters) {
+		rc->counters_why = out->counters_why[0] ? out->counters_why :
+				   "the cell's namespace was never built";
+		return;
+	}
+	for (size_t i = 0; i < out->counters.n; i++)
+		if (counters_reported(&out->counters.v[i]))
+			r->counters[rc->n_counters++] = (struct report_counter){
+				out->counters.v[i].name, out->counters.v[i].value };
+	for (size_t i = 0; i < r->judged.n_counters; i++) {
+		const struct judge_counter *k = &r->judged.counters[i];
+
+		r->checks[rc->n_counter_checks++] = (struct report_counter_check){
+			k->name, k->min, k->max, k->measured, k->pass, k->why };
+	}
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -242,6 +266,7 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 	rc->verdict = judge_cell(sc, menv, out, &r->judged, r->why, sizeof(r->why));
 	rc->expect = r->judged.expect;
 	convert_expects(r, sc, rc->verdict);
+	convert_counters(r, out);
 	rc->error = r->why[0] ? r->why : NULL;
 	/* A skipped cell's timeline is truncated, or there is none: no statistics. */
 	if (rc->verdict != REPORT_SKIP)

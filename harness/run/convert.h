@@ -24,6 +24,8 @@ struct cell_report {
 	struct judgement judged;	/* behind rc.expect and rc.expects */
 	struct report_expect expects[1 + FW_ES_COUNT];
 	char why[512];			/* behind rc.error */
+	struct report_counter counters[COUNTERS_MAX];	/* behind rc.counters */
+	struct report_counter_check checks[JUDGE_COUNTERS_MAX];	/* rc.counter_checks */
 };
 
 /* Fills *r (zeroed by the caller) from cell sc's outcome. sc and out must outlive r:

@@ -203,12 +203,13 @@ struct held_summary {
 
 /* Judges connection c: its kernel part against the model, or the whole stay against an
  * explicit [expect] (cell_expect), and notes its held part in hs. Fills *p with what it
- * was held to. Returns true for pass, else why says why. */
+ * was held to, and *mp with the model's own prediction (zero when it has none), for the
+ * counters. Returns true for pass, else why says why. */
 static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 		       const struct cell_outcome *out, const struct model_facts *declared,
 		       const struct prediction *cell_expect, const struct tl_conn *c,
-		       struct prediction *p, struct held_summary *hs, bool *absent, char *why,
-		       size_t len)
+		       struct prediction *p, struct prediction *mp, struct held_summary *hs,
+		       bool *absent, char *why, size_t len)
 {
 	const struct cell_owner *who;
 	struct model_facts f;
@@ -218,16 +219,20 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 	bool explicit = sc->expect.kind != FW_EXPECT_MODEL;
 
 	*p = *cell_expect;
+	memset(mp, 0, sizeof(*mp));
 	judge_conn_facts(declared, out, c, &f, &who);
 	*absent = !view_fw2(c, &w);
 	if (*absent) {
 		/* No FIN_WAIT2: what the scenario's setup and the socket's options say. */
 		const struct facts_args a = { sc, &f };
+		int merr = model_at_hz(menv, facts_at, &a, mp);
 
-		if (!explicit && model_at_hz(menv, facts_at, &a, p)) {
+		if (!explicit && merr) {
 			snprintf(why, len, "the model cannot judge this connection");
 			return false;
 		}
+		if (!explicit)
+			*p = *mp;
 		return model_check(p, &m, why, len);
 	}
 	if (w.held) {
@@ -240,11 +245,14 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 	if (explicit) {
 		m = w.whole;
 		from = w.whole_from;
+		if (fw2_rule(sc, &f, w.start, menv, mp))
+			memset(mp, 0, sizeof(*mp));
 	} else {
 		if (fw2_rule(sc, &f, w.start, menv, p)) {
 			snprintf(why, len, "the model cannot judge this connection");
 			return false;
 		}
+		*mp = *p;
 		p->after_held = w.held;
 		m = w.kernel;
 		from = w.kernel_from;
@@ -275,7 +283,7 @@ static void held_text(const struct held_summary *hs, struct prediction *p)
  * says the first failure. */
 static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
 			const struct cell_outcome *out, const struct model_facts *declared,
-			struct prediction *expect, char *why, size_t len)
+			struct prediction *expect, struct judge_ends *ends, char *why, size_t len)
 {
 	const struct timeline *tl = out->tl;
 	size_t slots = tl ? timeline_conn_count(tl) : 0, held = 0;
@@ -286,15 +294,17 @@ static bool judge_conns(const struct scenario *sc, const struct model_env *menv,
 
 	for (size_t i = 0; i < slots && ok; i++) {
 		const struct tl_conn *c = timeline_conn(tl, i);
-		struct prediction p;
+		struct prediction p, mp;
 		char reason[256], local[64], remote[64];
-		bool absent;
+		bool absent, pass;
 
 		if (!c)
 			continue;
 		held++;
-		if (!judge_conn(sc, menv, out, declared, &cell, c, &p, &hs, &absent, reason,
-				sizeof(reason))) {
+		pass = judge_conn(sc, menv, out, declared, &cell, c, &p, &mp, &hs, &absent, reason,
+				  sizeof(reason));
+		judge_ends_add(ends, &mp);
+		if (!pass) {
 			if (absent && p.kind == PRED_RANGE && dropped < p.may_drop) {
 				dropped++;
 				continue;
@@ -341,6 +351,7 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 {
 	struct prediction *expect = &j->expect;
 	struct model_facts declared;
+	struct judge_ends ends = { 0 };
 	int model_err = judge_expect(sc, menv, expect);
 
 	why[0] = '\0';
@@ -358,7 +369,9 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 		return REPORT_FAIL;
 	}
 	model_facts_declare(sc, menv, &declared);
-	if (!judge_conns(sc, menv, out, &declared, expect, why, len))
+	if (!judge_conns(sc, menv, out, &declared, expect, &ends, why, len))
+		return REPORT_FAIL;
+	if (!judge_counters(&ends, out, j, why, len))
 		return REPORT_FAIL;
 	judge_other_states(sc, menv, out, &declared, j);
 	if (!states_ok(j, why, len))

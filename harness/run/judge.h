@@ -31,9 +31,32 @@ struct judge_state {
 	char why[512];			/* the measurement against it, or why not judged */
 };
 
+/* A TCP MIB counter the model predicts for the cell (judge_counters.c), checked against
+ * the kernel's delta over the cell: a second witness besides sock_diag. */
+struct judge_counter {
+	const char *name;		/* "TCPAbortOnTimeout", ... */
+	int64_t min, max;		/* what the model says */
+	int64_t measured;		/* the kernel's delta */
+	bool pass;
+	char why[192];			/* the rule behind the prediction */
+};
+
+#define JUDGE_COUNTERS_MAX 6
+
+/* What the model says of the cell's connections' ends, summed over them. */
+struct judge_ends {
+	long conns;			/* connections judged */
+	long said;			/* ... whose end the model says (enum pred_end) */
+	long n[PRED_END_TW_DROPPED + 1];	/* by end */
+	long probes_min, probes_max;	/* keepalive probes over them */
+	long may_drop;			/* a full timewait table's drops (the cell's) */
+};
+
 struct judgement {
 	struct prediction expect;	/* FIN_WAIT2 (the cell's "expect") */
 	struct judge_state states[FW_ES_COUNT];
+	struct judge_counter counters[JUDGE_COUNTERS_MAX];
+	size_t n_counters;
 };
 
 /* Judges the outcome of cell sc (cellrun()): fills *j and returns the verdict. For
@@ -65,6 +88,16 @@ void judge_measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
 void judge_other_states(const struct scenario *sc, const struct model_env *menv,
 			const struct cell_outcome *out, const struct model_facts *declared,
 			struct judgement *j);
+
+/* judge_counters.c: adds connection's model prediction p (the model's own, whatever
+ * [expect] says) to e. */
+void judge_ends_add(struct judge_ends *e, const struct prediction *p);
+
+/* judge_counters.c: the counters the model predicts from e, checked against the cell's
+ * deltas (out->counters), into j->counters. Returns false when one disagrees (why says
+ * which, naming both witnesses); true also when the counters could not be read. */
+bool judge_counters(const struct judge_ends *e, const struct cell_outcome *out,
+		    struct judgement *j, char *why, size_t len);
 
 const char *judge_state_name(enum fw_expect_state es);
 const char *judge_state_verdict_name(enum judge_state_verdict v);

@@ -277,6 +277,41 @@ static void test_tw_bucket_overflow(void **state)
 	assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, 0), "fin_wait2",
 					      &fw2));
 	assert_int_equal((int)jnum(fw2, "count"), 3);
+	/* The second witness: one TCPTimeWaitOverflow per dropped orphan. */
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, 0), "counters",
+					      &fw2));
+	assert_int_equal((int)jnum(fw2, "TCPTimeWaitOverflow"), 5);
+	json_object_put(root);
+}
+
+/* The kernel's counters as a second witness (checked by hand first: 3 connections,
+ * keepcnt 2 -> TCPAbortOnTimeout 3, TCPKeepAlive 6): the model's ends add up to the
+ * deltas, and the cell reports both. */
+static void test_counters_witness(void **state)
+{
+	char json[4200], *text;
+	json_object *root, *cells, *cell, *k, *e, *v;
+	const char *args[] = { "run", "keepalive-vanished-host", "--set", "connections=3",
+			       "--matrix", "client.fault=vanish", "--json", json, NULL };
+	(void)state;
+
+	snprintf(json, sizeof(json), "%s/ka.json", tmpdir);
+	assert_int_equal(run("ka", args), 0);
+	text = slurp(json);
+	root = json_tokener_parse(text);
+	free(text);
+	assert_true(json_object_object_get_ex(root, "cells", &cells));
+	cell = json_object_array_get_idx(cells, 0);
+	assert_true(json_object_object_get_ex(cell, "counters", &k));
+	assert_int_equal((int)jnum(k, "TCPAbortOnTimeout"), 3);
+	assert_int_equal((int)jnum(k, "TCPKeepAlive"), 6);
+	assert_int_equal((int)jnum(k, "TcpOutRsts"), 3);
+	assert_int_equal((int)jnum(k, "TCPAbortOnLinger"), 0); /* always there */
+	assert_true(json_object_object_get_ex(cell, "counters_expected", &e));
+	assert_true(json_object_object_get_ex(e, "TCPKeepAlive", &e));
+	assert_int_equal((int)jnum(e, "min"), 6);
+	assert_true(json_object_object_get_ex(e, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), "pass");
 	json_object_put(root);
 }
 
@@ -394,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_global_sysctl_refused),
 		cmocka_unit_test(test_sigint_mid_run),
 		cmocka_unit_test(test_tw_bucket_overflow),
+		cmocka_unit_test(test_counters_witness),
 		cmocka_unit_test(test_unsampled_connections_from_events),
 		cmocka_unit_test(test_forking_server_leaves_nothing),
 		cmocka_unit_test(test_two_runs_at_once),

@@ -257,6 +257,51 @@ static void test_json(void **state)
 	free(out);
 }
 
+/* The kernel's counters: every reported delta under "counters", the model's checks
+ * under "counters_expected"; a cell whose counters were not read says why. */
+static void test_json_counters(void **state)
+{
+	static const struct report_counter ks[] = { { "TCPAbortOnTimeout", 3 },
+						    { "TCPKeepAlive", 6 } };
+	static const struct report_counter_check chk[] = {
+		{ "TCPKeepAlive", 6, 6, 6, true, "keepalive probes" } };
+	struct report_cell two[2] = { cells[0], cells[0] };
+	struct report r = rep;
+	struct json_object *root, *v, *c0, *c1;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	two[0].counters = ks;
+	two[0].n_counters = 2;
+	two[0].counter_checks = chk;
+	two[0].n_counter_checks = 1;
+	two[1].counters_why = "the cell's namespace was never built";
+	r.cells = two;
+	r.n_cells = 2;
+	assert_int_equal(report_write_json(&r, f), 0);
+	fclose(f);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	c0 = json_object_array_get_idx(json_object_object_get(root, "cells"), 0);
+	c1 = json_object_array_get_idx(json_object_object_get(root, "cells"), 1);
+	assert_true(json_object_object_get_ex(c0, "counters", &v));
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "TCPKeepAlive")), 6);
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "TCPAbortOnTimeout")), 3);
+	assert_true(json_object_object_get_ex(c0, "counters_expected", &v));
+	v = json_object_object_get(v, "TCPKeepAlive");
+	assert_int_equal(json_object_get_int(json_object_object_get(v, "measured")), 6);
+	assert_string_equal(json_object_get_string(json_object_object_get(v, "verdict")), "pass");
+	assert_true(json_object_object_get_ex(c1, "counters", &v));
+	assert_int_equal(json_object_object_length(v), 0);
+	assert_false(json_object_object_get_ex(c1, "counters_expected", &v));
+	assert_string_equal(json_object_get_string(json_object_object_get(c1, "counters_why")),
+			    "the cell's namespace was never built");
+	json_object_put(root);
+	free(out);
+}
+
 /* Per-state aggregates go under "states", each percentile as its [lo, hi] bounds. */
 static void test_json_state_aggregates(void **state)
 {
@@ -431,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_table_width),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_state_aggregates),
+		cmocka_unit_test(test_json_counters),
 		cmocka_unit_test(test_json_phases),
 		cmocka_unit_test(test_json_sockopts),
 		cmocka_unit_test(test_junit),
