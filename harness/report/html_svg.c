@@ -59,6 +59,9 @@ static void axis_x(FILE *f, double a, double range, double x0, double w, double 
 	     t += step) {
 		double x = x0 + (t - a) / range * w;
 
+		if (fabs(t) < step * 1e-6)
+			t = 0;	/* not "-0.0" */
+
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n", x, base,
 			x, base + 4, x, base + 15, dec, t);
@@ -194,9 +197,10 @@ static void lane_seg(FILE *f, const struct html_view *v, const struct html_seg *
 	if (g->owner == HO_ORPHAN && x1c > x0c)
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" "
 			"fill=\"url(#fw-orphan)\"/>", x0c, y, x1c - x0c);
-	if (x1c - x0c >= 26)
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"9\">%s</text>",
-			x0c + 3, y + 8.5, st->ink, st->abbr);
+	if (x1c - x0c >= 26)	/* outlined in the bar's colour, legible over the hatching */
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"9\" "
+			"stroke=\"%s\" stroke-width=\"3\" paint-order=\"stroke\">%s</text>",
+			x0c + 3, y + 8.5, st->ink, st->colour, st->abbr);
 	if (g->open)
 		fprintf(f, "<path d=\"M%.1f %.1fl6 5l-6 5z\" fill=\"#222\"/>", x1, y);
 	if (timer)
