@@ -122,11 +122,41 @@ void html_put_cell_head(FILE *f, struct json_object *cell, size_t index)
 	put_params(f, cell);
 }
 
-/* "counters": the ones that moved in a table, the count of the others. */
+/* One counter's row: its change, and what a rule expected of it when one did. */
+static void counter_row(FILE *f, const char *key, struct json_object *val,
+			struct json_object *exp)
+{
+	fputs("<tr><td><code>", f);
+	html_esc(f, key);
+	fputs("</code></td><td class=\"num\">", f);
+	html_esc(f, val ? json_object_get_string(val) : "–");
+	fputs("</td><td class=\"num\">", f);
+	if (exp) {
+		html_esc(f, json_object_get_string(json_object_object_get(exp, "min")));
+		fputs("..", f);
+		html_esc(f, json_object_get_string(json_object_object_get(exp, "max")));
+		fputs("</td><td>", f);
+		html_put_verdict(f, html_str(exp, "verdict"));
+		fputs("</td><td class=\"why\">", f);
+		html_esc(f, html_str(exp, "why"));
+	} else {
+		fputs("</td><td></td><td>", f);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+static bool moved(struct json_object *val)
+{
+	return val && !json_object_is_type(val, json_type_object) &&
+	       !json_object_is_type(val, json_type_array) && json_object_get_double(val) != 0;
+}
+
+/* "counters": the ones that moved or that a rule expected ("counters_expected"), in a
+ * table; the count of the others. */
 static void put_counters(FILE *f, struct json_object *cell)
 {
-	struct json_object *ctr = NULL;
-	size_t still = 0, moved = 0;
+	struct json_object *ctr = NULL, *exps = NULL;
+	size_t still = 0, rows = 0;
 
 	fputs("<h3>Kernel counters</h3>\n", f);
 	if (!json_object_object_get_ex(cell, "counters", &ctr) ||
@@ -135,24 +165,23 @@ static void put_counters(FILE *f, struct json_object *cell)
 		      f);
 		return;
 	}
+	json_object_object_get_ex(cell, "counters_expected", &exps);
 	json_object_object_foreach(ctr, key, val) {
-		if (json_object_is_type(val, json_type_object) ||
-		    json_object_is_type(val, json_type_array) || !json_object_get_double(val)) {
+		struct json_object *exp = NULL;
+
+		json_object_object_get_ex(exps, key, &exp);
+		if (!moved(val) && !exp) {
 			still++;
 			continue;
 		}
-		fputs(moved++ ? "" : "<table><tr><th>counter</th><th>change over the cell</th>"
-		      "</tr>\n", f);
-		fputs("<tr><td><code>", f);
-		html_esc(f, key);
-		fputs("</code></td><td class=\"num\">", f);
-		html_esc(f, json_object_get_string(val));
-		fputs("</td></tr>\n", f);
+		fputs(rows++ ? "" : "<table><tr><th>counter</th><th>change over the cell</th>"
+		      "<th>expected</th><th>verdict</th><th>why</th></tr>\n", f);
+		counter_row(f, key, val, exp);
 	}
-	if (moved)
+	if (rows)
 		fputs("</table>\n", f);
-	fprintf(f, "<p class=\"note\">%zu counter%s moved, %zu did not.</p>\n", moved,
-		moved == 1 ? "" : "s", still);
+	fprintf(f, "<p class=\"note\">The server namespace's TCP counters: %zu shown, %zu did "
+		"not move.</p>\n", rows, still);
 }
 
 void html_put_cell_tail(FILE *f, struct json_object *cell)

@@ -174,7 +174,9 @@ static void test_optional_keys(void **state)
 		  "\"flags\": \"R\", \"kind\": \"rst\" } ]");
 	snprintf(text, sizeof(text), HEAD "{ \"name\": \"c\", \"connections\": [ %s ], "
 		 "\"series\": { \"t\": [ 0.0, 0.5, 1.0, 1.5 ], \"FIN_WAIT2\": [ 0, 1, 7, 0 ] }, "
-		 "\"counters\": { \"TCPAbortOnTimeout\": 4, \"TcpOutRsts\": 0 }, "
+		 "\"counters\": { \"TCPAbortOnTimeout\": 4, \"TcpOutRsts\": 0, \"TCPKeepAlive\": 0 },"
+		 " \"counters_expected\": { \"TCPKeepAlive\": { \"min\": 8, \"max\": 8, "
+		 "\"measured\": 0, \"why\": \"keepalive <probes>\", \"verdict\": \"fail\" } }, "
 		 "\"verdict\": \"pass\" }\n" TAIL, conn);
 	assert_int_equal(html_of(text, &page, &err), 0);
 	assert_non_null(strstr(page, "Counted in the samples"));
@@ -184,7 +186,11 @@ static void test_optional_keys(void **state)
 	assert_non_null(strstr(page, "<title>1.500000 s in R rst</title>R</text>"));
 	assert_non_null(strstr(page, "<code>TCPAbortOnTimeout</code></td><td class=\"num\">4<"));
 	assert_null(strstr(page, "<code>TcpOutRsts</code>"));
-	assert_non_null(strstr(page, "1 counter moved, 1 did not."));
+	/* a counter that did not move is shown when a rule expected it to */
+	assert_non_null(strstr(page, "<code>TCPKeepAlive</code></td><td class=\"num\">0</td><td "
+				     "class=\"num\">8..8</td><td><span class=\"fail\">✘ fail</span>"
+				     "</td><td class=\"why\">keepalive &lt;probes&gt;<"));
+	assert_non_null(strstr(page, "2 shown, 1 did not move."));
 	free(page);
 }
 
