@@ -12,6 +12,7 @@
 struct sampler {
 	struct diag *diag;
 	struct timeline *tl;
+	struct series *series;	/* sockets per state over time, from the same counts */
 	int64_t interval;
 	pthread_t thread;
 	bool thread_running;
@@ -56,6 +57,7 @@ static int sample_once(struct sampler *s)
 		struct sampler_counts *c = &s->counts;
 		c->samples++;
 		c->live_total = timeline_live(s->tl, c->live);
+		series_add(s->series, before + (after - before) / 2, c->live);
 		c->seen = timeline_seen(s->tl);
 		c->last_before = before;
 		c->last_after = after;
@@ -140,7 +142,8 @@ int sampler_start(const struct sampler_conf *conf, struct sampler **out)
 		goto out;
 	ret = -ENOMEM;
 	s->tl = timeline_new();
-	if (!s->tl)
+	s->series = series_new();
+	if (!s->tl || !s->series)
 		goto out;
 	timeline_set_drop_closed(s->tl, conf->drop_closed);
 	timeline_set_on_leave(s->tl, conf->on_leave, conf->on_leave_arg);
@@ -187,6 +190,11 @@ int sampler_stop(struct sampler *s)
 struct timeline *sampler_timeline(struct sampler *s)
 {
 	return s->finished ? s->tl : NULL;
+}
+
+const struct series *sampler_series(struct sampler *s)
+{
+	return s->finished ? s->series : NULL;
 }
 
 void sampler_counts(struct sampler *s, struct sampler_counts *c)
@@ -275,6 +283,7 @@ void sampler_free(struct sampler *s)
 	}
 	diag_close(s->diag);
 	timeline_free(s->tl);
+	series_free(s->series);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "series.h"
 #include "timeline.h"
 
 /* Which end of the connections to follow, relative to a port. */
@@ -58,6 +59,10 @@ int sampler_stop(struct sampler *s);
 
 /* The timeline. Only after sampler_stop(); NULL before. */
 struct timeline *sampler_timeline(struct sampler *s);
+
+/* Sockets per state over time, one point per sample until it is down-sampled (series.h);
+ * its maximum per state is the timeline's peak. Only after sampler_stop(); NULL before. */
+const struct series *sampler_series(struct sampler *s);
 
 /* Copies the current counts. Thread-safe. */
 void sampler_counts(struct sampler *s, struct sampler_counts *c);

@@ -154,6 +154,18 @@ struct report_counter_check {
 	const char *why;		/* the rule */
 };
 
+#define REPORT_SERIES_STATES 12
+
+/* Sockets per state over time (JSON "series"): n points, each the most sockets a sample
+ * of its bucket saw in the state (so a state's maximum is its "peak"). */
+struct report_series {
+	size_t n;
+	const int64_t *t_ns;		/* each point's time, relative to the cell's start */
+	size_t n_states;		/* the states with a socket at some point */
+	const char *state[REPORT_SERIES_STATES];	/* "ESTABLISHED", ... */
+	const uint32_t *count[REPORT_SERIES_STATES];	/* n values each */
+};
+
 enum report_verdict { REPORT_PASS, REPORT_FAIL, REPORT_SKIP };
 
 /* The judgement of one more close state (JSON "expects"): what it was held to and how
@@ -195,6 +207,7 @@ struct report_cell {
 	const char *counters_why;
 	const struct report_counter_check *counter_checks;
 	size_t n_counter_checks;
+	const struct report_series *series;	/* NULL: the cell never sampled */
 };
 
 struct report {

@@ -172,6 +172,25 @@ static void json_counters(struct json_object *o, const struct report_cell *c)
 	jset(o, "counters_expected", all);
 }
 
+/* "series": {"t": [s, ...], STATE: [n, ...], ...}, times to the microsecond. */
+static struct json_object *json_series(const struct report_series *sr)
+{
+	struct json_object *o = json_object_new_object(), *t = json_object_new_array_ext(
+		(int)sr->n);
+
+	for (size_t i = 0; i < sr->n; i++)
+		json_object_array_add(t, jsec(sr->t_ns[i] / NSEC_PER_USEC * NSEC_PER_USEC));
+	jset(o, "t", t);
+	for (size_t k = 0; k < sr->n_states; k++) {
+		struct json_object *a = json_object_new_array_ext((int)sr->n);
+
+		for (size_t i = 0; i < sr->n; i++)
+			json_object_array_add(a, json_object_new_int64(sr->count[k][i]));
+		jset(o, sr->state[k], a);
+	}
+	return o;
+}
+
 static struct json_object *json_cell(const struct report_cell *c)
 {
 	struct json_object *o = json_object_new_object(), *params, *fw, *ex;
@@ -224,6 +243,8 @@ static struct json_object *json_cell(const struct report_cell *c)
 	if (c->n_expects)
 		jset(o, "expects", json_expects(c));
 	json_counters(o, c);
+	if (c->series)
+		jset(o, "series", json_series(c->series));
 	if (c->error)
 		jset(o, "error", jstr(c->error));
 	if (c->n_sockopts) {

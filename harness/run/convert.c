@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "judge.h"
+#include "sampler.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -245,6 +246,35 @@ static void convert_counters(struct cell_report *r, const struct cell_outcome *o
 	}
 }
 
+/* The sampler's series as the report's, relative to the cell's start t0: the states
+ * some sample saw a socket in. */
+static int convert_series(struct cell_report *r, const struct series *s, int64_t t0)
+{
+	struct report_series *sr = &r->series;
+	size_t n = series_len(s);
+
+	r->series_t = malloc((n ? n : 1) * sizeof(*r->series_t));
+	r->series_c = malloc((n ? n : 1) * REPORT_SERIES_STATES * sizeof(*r->series_c));
+	if (!r->series_t || !r->series_c)
+		return -ENOMEM;
+	sr->n = n;
+	sr->t_ns = r->series_t;
+	for (size_t i = 0; i < n; i++)
+		r->series_t[i] = series_time(s, i) - t0;
+	for (int st = 1; st < DIAG_NSTATES && sr->n_states < REPORT_SERIES_STATES; st++) {
+		uint32_t *c = r->series_c + sr->n_states * (n ? n : 1);
+
+		if (!series_max(s, st))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			c[i] = series_count(s, i, st);
+		sr->state[sr->n_states] = diag_state_name(st);
+		sr->count[sr->n_states++] = c;
+	}
+	r->rc.series = sr;
+	return 0;
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -261,6 +291,9 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 			return ret;
 		convert_owners(r, out);
 		convert_aggs(r, out->tl);
+		if (sampler_series(out->sampler) &&
+		    (ret = convert_series(r, sampler_series(out->sampler), out->t_start)))
+			return ret;
 	}
 	convert_sockopts(r, out);
 	rc->verdict = judge_cell(sc, menv, out, &r->judged, r->why, sizeof(r->why));
@@ -282,4 +315,6 @@ void cell_report_clear(struct cell_report *r)
 	free(r->states);
 	free(r->phases);
 	free(r->addrs);
+	free(r->series_t);
+	free(r->series_c);
 }

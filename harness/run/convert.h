@@ -26,6 +26,9 @@ struct cell_report {
 	char why[512];			/* behind rc.error */
 	struct report_counter counters[COUNTERS_MAX];	/* behind rc.counters */
 	struct report_counter_check checks[JUDGE_COUNTERS_MAX];	/* rc.counter_checks */
+	struct report_series series;	/* behind rc.series */
+	int64_t *series_t;		/* behind series.t_ns */
+	uint32_t *series_c;		/* behind series.count[] */
 };
 
 /* Fills *r (zeroed by the caller) from cell sc's outcome. sc and out must outlive r:

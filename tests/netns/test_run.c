@@ -47,6 +47,39 @@ static double jnum(json_object *o, const char *key)
 	return json_object_get_double(v);
 }
 
+/* The cell's "series": times from the cell's start, increasing, one count per time for
+ * each state, and each state's maximum over the series is its "peak" in "states" (a state
+ * no sample saw, peak 0, has no series). */
+static void check_series(json_object *cell)
+{
+	json_object *series, *t, *states;
+	size_t n;
+
+	assert_true(json_object_object_get_ex(cell, "series", &series));
+	assert_true(json_object_object_get_ex(series, "t", &t));
+	n = json_object_array_length(t);
+	assert_true(n > 10 && n <= 2048);
+	assert_true(json_object_get_double(json_object_array_get_idx(t, 0)) >= 0);
+	for (size_t i = 1; i < n; i++)
+		assert_true(json_object_get_double(json_object_array_get_idx(t, i)) >
+			    json_object_get_double(json_object_array_get_idx(t, i - 1)));
+	assert_true(json_object_object_get_ex(cell, "states", &states));
+	json_object_object_foreach(states, name, agg) {
+		json_object *a;
+		int max = 0;
+
+		if (!json_object_object_get_ex(series, name, &a)) {
+			assert_int_equal((int)jnum(agg, "peak"), 0);
+			continue;
+		}
+		assert_int_equal(json_object_array_length(a), n);
+		for (size_t i = 0; i < n; i++)
+			if (json_object_get_int(json_object_array_get_idx(a, i)) > max)
+				max = json_object_get_int(json_object_array_get_idx(a, i));
+		assert_int_equal(max, (int)jnum(agg, "peak"));
+	}
+}
+
 static void test_pass_with_reports(void **state)
 {
 	char json[4200], junit[4200], csv[4200];
@@ -89,6 +122,7 @@ static void test_pass_with_reports(void **state)
 	assert_true(json_object_object_get_ex(v, "FIN_WAIT2", &v));
 	assert_int_equal((int)jnum(v, "peak"), 2);
 	assert_int_equal((int)jnum(v, "count"), 2);
+	check_series(cell);
 	json_object_put(root);
 
 	text = slurp(junit);
