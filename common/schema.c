@@ -414,6 +414,9 @@ int fw_key_set(const struct fw_key *k, void *base, unsigned *has, const char *te
 	r = parse_value(k, base, text, flags);
 	if (r == -ENOMEM)
 		return fw_err_set(err, r, NULL, 0, "out of memory");
+	if (r && k->type == FW_T_DURATION && dur_parse(text, &(int64_t){ 0 }) == -ERANGE)
+		return fw_err_set(err, -EINVAL, NULL, 0, "bad %s '%s' (too long: at most "
+				  "9223372036.854775807s, INT64_MAX nanoseconds)", k->name, text);
 	if (r)
 		return fw_err_set(err, -EINVAL, NULL, 0, "bad %s '%s' (%s)", k->name, text,
 				  fw_key_hint(k, hint, sizeof(hint)));

@@ -16,53 +16,70 @@ static const struct {
 	{ "m", 60 * NSEC_PER_SEC }, { "h", 3600 * NSEC_PER_SEC },
 };
 
+static int64_t gcd64(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The unit's nanoseconds for the letters [u, u + len), 0 when unknown. */
+static int64_t unit_ns(const char *u, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strlen(units[i].name) == len && !strncmp(u, units[i].name, len))
+			return units[i].ns;
+	return 0;
+}
+
 int dur_parse(const char *s, int64_t *ns)
 {
-	int64_t whole = 0, frac = 0, frac_div = 1, unit = NSEC_PER_SEC;
-	const char *p = s;
+	/* frac / scale of a unit: at most 18 digits kept, enough for any whole nanosecond
+	 * of an hour (3.6e12 ns). */
+	int64_t whole = 0, frac = 0, scale = 1, unit = NSEC_PER_SEC, g, v;
+	const char *p = s, *u;
 	bool digits = false;
 
 	if (!s)
 		return -EINVAL;
 	while (isspace((unsigned char)*p))
 		p++;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > (INT64_MAX - 9) / 10)
+	for (; isdigit((unsigned char)*p); p++, digits = true)
+		if (__builtin_mul_overflow(whole, 10, &whole) ||
+		    __builtin_add_overflow(whole, *p - '0', &whole))
 			return -ERANGE;
-		whole = whole * 10 + (*p - '0');
-		digits = true;
-	}
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++) {
-			if (frac_div < NSEC_PER_SEC) {
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++, digits = true) {
+			if (scale <= INT64_MAX / 10 / 10) {
 				frac = frac * 10 + (*p - '0');
-				frac_div *= 10;
+				scale *= 10;
+			} else if (*p != '0') {
+				return -EINVAL;	/* finer than a nanosecond */
 			}
-			digits = true;
 		}
-	}
 	if (!digits)
 		return -EINVAL;
-	const char *u = p;
-	while (isalpha((unsigned char)*p))
-		p++;
-	size_t ulen = (size_t)(p - u);
-	if (ulen) {
-		size_t i;
-		for (i = 0; i < ARRAY_SIZE(units); i++)
-			if (strlen(units[i].name) == ulen && !strncmp(u, units[i].name, ulen))
-				break;
-		if (i == ARRAY_SIZE(units))
-			return -EINVAL;
-		unit = units[i].ns;
-	}
+	for (u = p; isalpha((unsigned char)*p); p++)
+		;
+	if (p > u && !(unit = unit_ns(u, (size_t)(p - u))))
+		return -EINVAL;
 	while (isspace((unsigned char)*p))
 		p++;
 	if (*p)
 		return -EINVAL;
-	if (whole > INT64_MAX / unit)
+	/* frac / scale units are frac * (unit / g) / (scale / g) ns, exactly: a whole number
+	 * only when scale / g divides frac (unit / g and scale / g have no common factor). */
+	g = gcd64(unit, scale);
+	if (frac % (scale / g))
+		return -EINVAL;	/* finer than a nanosecond */
+	if (__builtin_mul_overflow(whole, unit, &v) ||
+	    __builtin_add_overflow(v, frac / (scale / g) * (unit / g), &v))
 		return -ERANGE;
-	*ns = whole * unit + (frac * unit) / frac_div;
+	*ns = v;
 	return 0;
 }
 
@@ -182,4 +199,72 @@ long nofile_raise(long want)
 	if (setrlimit(RLIMIT_NOFILE, &r) < 0)
 		getrlimit(RLIMIT_NOFILE, &r);
 	return (long)r.rlim_cur;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 when it is not one:
+ * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+size_t utf8_invalid_at(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = utf8_seq(u + i, n - i)))
+			return i;
+	return n;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+	size_t n = strlen(s), o = 0, l;
+	char *out = malloc(n * 3 + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += l) {
+		l = utf8_seq((const unsigned char *)s + i, n - i);
+		if (l) {
+			memcpy(out + o, s + i, l);
+			o += l;
+		} else {
+			memcpy(out + o, repl, 3);
+			o += 3;
+			l = 1;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

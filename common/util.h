@@ -14,8 +14,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parses a duration: a non-negative decimal number with a unit of us, ms, s, m or h
- * ("1500ms", "2s", "1.5m", "2h"). A bare number is seconds. Returns 0 and sets *ns, or
- * -EINVAL (bad syntax or unit) or -ERANGE (does not fit in int64 nanoseconds). */
+ * ("1500ms", "2s", "1.5m", "2h"). A bare number is seconds. The value is exact: returns
+ * 0 and sets *ns, or -EINVAL (bad syntax or unit, or not a whole number of
+ * nanoseconds) or -ERANGE (more than INT64_MAX nanoseconds, ~292 years). */
 int dur_parse(const char *s, int64_t *ns);
 
 /* Writes a duration in the shortest exact unit ("2s", "1500ms", "2h", "250us") to buf
@@ -47,6 +48,15 @@ int64_t pct_nearest_rank(const int64_t *sorted, size_t n, unsigned p);
 
 /* Trims leading and trailing white space in place; returns the trimmed start. */
 char *str_trim(char *s);
+
+/* Offset of the first byte of s[0..n) that does not start a well-formed UTF-8 sequence
+ * (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF); n when all
+ * of it is valid. */
+size_t utf8_invalid_at(const char *s, size_t n);
+
+/* A malloc'd copy of s with each byte that is not part of a well-formed UTF-8 sequence
+ * replaced by U+FFFD, so that JSON and XML readers accept it. NULL when out of memory. */
+char *utf8_sanitize(const char *s);
 
 /* true when s starts with prefix. */
 bool str_startswith(const char *s, const char *prefix);

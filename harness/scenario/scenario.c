@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,32 +405,52 @@ struct scenario *scenario_dup(const struct scenario *sc)
 
 /* ---- validation ---- */
 
+/* Where a rule between keys a and b is broken: a's line when a was set, else b's (a
+ * default has no line), else the scenario's file. */
+__attribute__((format(printf, 5, 6)))
+static int fail_at(const struct scenario *sc, int a, int b, struct fw_err *err,
+		   const char *fmt, ...)
+{
+	int id = sc->loc[a].file ? a : b;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!sc->loc[id].file)
+		return fw_err_set(err, -EINVAL, sc->file, 0, "%s", msg);
+	return fw_err_set(err, -EINVAL, sc->loc[id].file, sc->loc[id].line, "%s", msg);
+}
+
 int scenario_validate(const struct scenario *sc, struct fw_err *err)
 {
 	const struct fw_server_cfg *s = &sc->server;
 
-#define FAIL_AT(id, ...) return fw_err_set(err, -EINVAL, \
-	sc->loc[id].file ? sc->loc[id].file : sc->file, sc->loc[id].line, __VA_ARGS__)
 	if (s->program == FW_PROG_COMMAND && !s->command)
-		FAIL_AT(FW_K_PROGRAM, "program = command needs a command in [server]");
+		return fail_at(sc, FW_K_PROGRAM, FW_K_COMMAND, err,
+			       "program = command needs a command in [server]");
 	/* command and config are ignored by the builtin server, so that a matrix can
 	 * compare program = builtin, command. */
 	if (sc->interval_ns >= sc->limit_ns)
-		FAIL_AT(FW_K_INTERVAL, "interval must be shorter than limit");
+		return fail_at(sc, FW_K_INTERVAL, FW_K_LIMIT, err,
+			       "interval must be shorter than limit");
 	if (s->close_after_ns >= sc->limit_ns)
-		FAIL_AT(FW_K_CLOSE_AFTER, "close_after must be shorter than limit");
+		return fail_at(sc, FW_K_CLOSE_AFTER, FW_K_LIMIT, err,
+			       "close_after must be shorter than limit");
 	/* The built-in server never sends a FIN with close = none, and resets with
 	 * linger0: a client waiting for the FIN would wait until the limit. */
 	if (s->program == FW_PROG_BUILTIN && sc->client.at == FW_AT_FIN &&
 	    (s->close.kind == FW_CLOSE_NONE || s->close.kind == FW_CLOSE_LINGER0))
-		FAIL_AT(FW_K_AT, "at = after-fin waits for the server's FIN, which close = %s never "
-				 "sends", s->close.kind == FW_CLOSE_NONE ? "none" : "linger0");
+		return fail_at(sc, FW_K_AT, FW_K_CLOSE, err, "at = after-fin waits for the "
+			       "server's FIN, which close = %s never sends",
+			       s->close.kind == FW_CLOSE_NONE ? "none" : "linger0");
 	/* A socket still alive at the limit is only known to last >= limit: an upper bound
 	 * at or past the limit could never fail. */
 	if (sc->expect.kind == FW_EXPECT_RANGE && sc->expect.max_ns >= sc->limit_ns)
-		FAIL_AT(FW_K_EXPECT_FW2, "the expected maximum must be shorter than limit, or a "
-					 "socket alive at the limit could not fail it");
-#undef FAIL_AT
+		return fail_at(sc, FW_K_EXPECT_FW2, FW_K_LIMIT, err, "the expected maximum must "
+			       "be shorter than limit, or a socket alive at the limit could not "
+			       "fail it");
 	return 0;
 }
 

@@ -33,6 +33,10 @@ int scenario_load(const char *path, struct scenario **out, struct fw_err *err);
 int scenario_load_string(const char *name, const char *text, const char *dir,
 			 struct scenario **out, struct fw_err *err);
 
+/* Same for len bytes at text, which may hold NUL bytes (refused, as in a file). */
+int scenario_load_mem(const char *name, const char *text, size_t len, const char *dir,
+		      struct scenario **out, struct fw_err *err);
+
 /* Sets KEY (section.key, or a plain [scenario] key) to VALUE, validated as in a file;
  * errors name `where` (e.g. "--set"). A key that is also a matrix axis stops being one:
  * the value given here wins. Returns 0 or -EINVAL/-ENOMEM. */

@@ -222,6 +222,29 @@ static void test_cell_validation(void **state)
 	scenario_free(sc);
 }
 
+/* A wide axis fits on its line in a file: Debian's inih used to stop at 197 characters
+ * ("line too long"). */
+static void test_wide_axis(void **state)
+{
+	char text[4096];
+	size_t o, n = 0;
+	struct scenario *sc;
+	(void)state;
+
+	o = (size_t)snprintf(text, sizeof(text), "[scenario]\nname = wide\n[matrix]\n"
+			     "server.response_size = 1");
+	while (o < 2000 + 40)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, ", %zu", ++n + 1);
+	snprintf(text + o, sizeof(text) - o, "\n[server]\nclose = close\n");
+	assert_true(strcspn(strstr(text, "server.response_size"), "\n") > 2000);
+	sc = load_ok(text);
+	assert_int_equal(sc->n_axes, 1);
+	assert_int_equal(sc->axes[0].n, n + 1);
+	assert_int_equal(atoi(sc->axes[0].values[n]), n + 1);
+	assert_int_equal(scenario_cell_count(sc), n + 1);
+	scenario_free(sc);
+}
+
 static void test_flatten(void **state)
 {
 	struct scenario *sc = load_ok("[scenario]\nname = f\nlimit = 2500ms\n[server]\n"
@@ -275,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_short_name_clash),
 		cmocka_unit_test(test_cell_limit),
 		cmocka_unit_test(test_cell_validation),
+		cmocka_unit_test(test_wide_axis),
 		cmocka_unit_test(test_flatten),
 		cmocka_unit_test(test_dup),
 	};

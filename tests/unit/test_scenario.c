@@ -241,7 +241,19 @@ static const struct {
 	  "at = after-fin waits for the server's FIN, which close = none never sends" },
 	{ "[scenario]\nname = x\nlimit = 5s\n[matrix]\nexpect.fin_wait2 = 1s, 9s\n", 5,
 	  "the expected maximum must be shorter than limit" },
-	{ "[scenario]\ndescription = no name\n", 0, "[scenario] needs a name" },
+	{ "[scenario]\ndescription = no name\n", 1, "[scenario] needs a name" },
+	{ "", 0, "empty file: a scenario file needs a [scenario] section" },
+	{ "; nothing\n\n# else\n", 1, "only comments: a scenario file needs a [scenario]" },
+	{ "\n[server]\nclose = close\n", 2, "no [scenario] section" },
+	/* A rule broken by a key left at its default names the other key's line. */
+	{ "[scenario]\nname = x\nlimit = 500us\n", 3, "interval must be shorter than limit" },
+	{ "[scenario]\nname = x\n[server]\nclose = none\n", 4,
+	  "at = after-fin waits for the server's FIN" },
+	{ "[scenario]\nname = x\nlimit = 2562047.9h\n", 3, "bad limit '2562047.9h' (too long" },
+	{ "[scenario]\nname = x\nlimit = 1.0000000001s\n", 3, "bad limit" },
+	{ "[scenario]\nname = x\ndescription = caf\xe9\n", 3,
+	  "byte 0xe9 at column 18 is not UTF-8" },
+	{ "[scenario]\nname = x\ndescription = \xed\xa0\x80\n", 3, "is not UTF-8" },
 };
 
 static void test_errors(void **state)
@@ -270,18 +282,44 @@ static void test_errors(void **state)
 	}
 }
 
+/* Long logical lines are read whole (Debian's inih cut at 197 characters); past
+ * INI_LINE_MAX the error names the line. */
 static void test_long_line(void **state)
 {
-	char text[400];
+	size_t big = 70000;
+	char *text = malloc(big + 100);
 	struct scenario *sc = NULL;
 	struct fw_err err = { 0 };
 	(void)state;
 
-	snprintf(text, sizeof(text), "[scenario]\nname = x\ndescription = %0300d\n", 0);
+	assert_non_null(text);
+	snprintf(text, big + 100, "[scenario]\nname = x\ndescription = %0300d\n", 0);
+	sc = load_ok(text);
+	assert_int_equal(strlen(sc->description), 300);
+	scenario_free(sc);
+	sc = NULL;
+	snprintf(text, big + 100, "[scenario]\nname = x\n\ndescription = %0*d\n", (int)big, 0);
 	assert_int_equal(scenario_load_string("t", text, NULL, &sc, &err), -EINVAL);
-	assert_int_equal(err.line, 3);
+	assert_int_equal(err.line, 4);
 	assert_non_null(strstr(err.msg, "line too long"));
 	assert_null(sc);
+	free(text);
+}
+
+/* A NUL byte used to cut the value silently. */
+static void test_nul(void **state)
+{
+	static const char text[] = "[scenario]\nname = x\ndescription = ab\0cd\n";
+	struct scenario *sc = NULL;
+	struct fw_err err = { 0 };
+	char buf[300];
+	(void)state;
+
+	assert_int_equal(scenario_load_mem("t", text, sizeof(text) - 1, NULL, &sc, &err),
+			 -EINVAL);
+	assert_null(sc);
+	assert_string_equal(fw_err_format(&err, buf, sizeof(buf)),
+			    "<builtin:t>:3: a NUL byte at column 17: scenario files are text");
 }
 
 static void write_file(const char *path, const char *text)
@@ -317,6 +355,11 @@ static void test_file_errors(void **state)
 	assert_int_equal(scenario_load(path, &sc, &err), -ENOENT);
 	assert_null(sc);
 	assert_non_null(strstr(err.msg, "cannot open"));
+	/* A directory is not an empty scenario. */
+	assert_int_equal(scenario_load(dir, &sc, &err), -EISDIR);
+	assert_null(sc);
+	snprintf(buf, sizeof(buf), "%s: a directory, not a scenario file", dir);
+	assert_string_equal(fw_err_format(&err, buf + 256, 256), buf);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -447,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_shipped),

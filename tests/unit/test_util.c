@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "util.h"
@@ -43,6 +45,50 @@ static void test_dur_errors(void **state)
 	assert_int_equal(dur_parse("99999999999999h", &ns), -ERANGE);
 	assert_int_equal(dur_parse(NULL, &ns), -EINVAL);
 	assert_int_equal(ns, 42);
+}
+
+/* Exact to the nanosecond and to INT64_MAX: fractions of a large unit used to overflow
+ * (1.12345678h wrapped silently), and a fraction could push past the maximum
+ * (2562047.9h came out negative). */
+static void test_dur_exact(void **state)
+{
+	int64_t ns = 42;
+	(void)state;
+	assert_int_equal(dur("1.12345678h"), 4044444408000LL);
+	assert_int_equal(dur("0.000000001s"), 1);
+	assert_int_equal(dur("1.5us"), 1500);
+	assert_int_equal(dur("0.0000001m"), 6000);
+	assert_int_equal(dur("1.50000000000000000000000s"), 1500 * NSEC_PER_MSEC);
+	assert_int_equal(dur("9223372036.854775807s"), INT64_MAX);
+	assert_int_equal(dur("2562047h"), 2562047LL * 3600 * NSEC_PER_SEC);
+	assert_int_equal(dur_parse("9223372036.854775808s", &ns), -ERANGE);
+	assert_int_equal(dur_parse("2562047.9h", &ns), -ERANGE);
+	assert_int_equal(dur_parse("2562048h", &ns), -ERANGE);
+	assert_int_equal(dur_parse("99999999999999999999", &ns), -ERANGE);
+	/* Finer than a nanosecond: refused, not rounded. */
+	assert_int_equal(dur_parse("1.0000000001s", &ns), -EINVAL);
+	assert_int_equal(dur_parse("0.5ns", &ns), -EINVAL);
+	assert_int_equal(dur_parse("1.0001us", &ns), -EINVAL);
+	assert_int_equal(dur_parse("0.0000000000001h", &ns), -EINVAL);
+	assert_int_equal(ns, 42);
+}
+
+static void test_utf8(void **state)
+{
+	static const struct { const char *s; size_t bad; } cases[] = {
+		{ "plain", 5 }, { "caf\xc3\xa9", 5 }, { "\xe2\x82\xac \xf0\x9f\x98\x80", 8 },
+		{ "ab\xff", 2 }, { "\xc0\xaf", 0 }, { "x\xed\xa0\x80", 1 },
+		{ "\xf4\x90\x80\x80", 0 }, { "\xe2\x82", 0 }, { "\xc3", 0 },
+	};
+	char *fixed;
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_int_equal(utf8_invalid_at(cases[i].s, strlen(cases[i].s)), cases[i].bad);
+	fixed = utf8_sanitize("a\xff\xfe\xc3\xa9\xe2\x82");
+	assert_non_null(fixed);
+	assert_string_equal(fixed, "a\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd");
+	assert_int_equal(utf8_invalid_at(fixed, strlen(fixed)), strlen(fixed));
+	free(fixed);
 }
 
 static void test_dur_format(void **state)
@@ -115,6 +161,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur_units),
 		cmocka_unit_test(test_dur_errors),
+		cmocka_unit_test(test_dur_exact),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_dur_format),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_percentile),
