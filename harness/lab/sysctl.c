@@ -210,6 +210,26 @@ out:
 	return ret;
 }
 
+int sysctl_ns_writable(int ns_fd, const char *key)
+{
+	char path[sizeof(PROC_SYS) + SYSCTL_KEY_MAX];
+	int saved = -1, fd, ret;
+
+	ret = sysctl_key_path(key, path, sizeof(path));
+	if (ret < 0)
+		return ret;
+	ret = netns_enter(ns_fd, &saved);
+	if (ret < 0)
+		return ret;
+	/* proc_sys_open() checks the permission; nothing is written. */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	netns_leave(saved);
+	return ret;
+}
+
 int sysctl_ns_read(int ns_fd, const char *key, char *buf, size_t len)
 {
 	int saved = -1, ret;

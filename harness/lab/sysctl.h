@@ -37,6 +37,11 @@ int sysctl_write(const char *key, const char *value);
  * sysctl_read(). The calling thread ends in the namespace it started in. */
 int sysctl_ns_read(int ns_fd, const char *key, char *buf, size_t len);
 
+/* Whether key could be written inside the namespace ns_fd: opens it for writing and
+ * closes it without writing. Returns 0, -ENOENT (no such key there), -EACCES (read-only
+ * there) or -errno. The calling thread ends in the namespace it started in. */
+int sysctl_ns_writable(int ns_fd, const char *key);
+
 /* Writes value to key inside the namespace ns_fd after sysctl_key_check(). When
  * host_fd >= 0, reads the key in host_fd before and after, and if the host's value moved
  * puts it back and returns -EIO: the caller must abort the run. Returns 0 or -errno;

@@ -335,6 +335,13 @@ static int run_cells(struct run *r)
 		print_err("finwait", &err);
 		return lab_err_is_skip(ret) ? FW_EXIT_SKIP : FW_EXIT_INTERNAL;
 	}
+	/* Every sysctl checked in a throwaway cell before any cell runs: bad input, exit 2. */
+	ret = load_probe(r->lab, r->cells, r->n, &err);
+	if (ret) {
+		print_err("finwait run", &err);
+		return ret == -EINVAL ? FW_EXIT_USAGE
+				      : lab_err_is_skip(ret) ? FW_EXIT_SKIP : FW_EXIT_INTERNAL;
+	}
 	load_find_program("FINWAIT_SERVER", "servers", "finwait-server", server_bin,
 			  sizeof(server_bin));
 	load_find_program("FINWAIT_CLIENT", "clients", "finwait-client", client_bin,

@@ -299,6 +299,17 @@ out:
 	return ret;
 }
 
+char *ext_config_path(const struct scenario *sc, char *buf, size_t len)
+{
+	const char *cfg = sc->server.config;
+
+	if (cfg[0] == '/')
+		snprintf(buf, len, "%s", cfg);
+	else
+		snprintf(buf, len, "%s/%s", sc->dir, cfg);
+	return buf;
+}
+
 int ext_start_server(struct ctx *c)
 {
 	const struct fw_server_cfg *s = &c->sc->server;
@@ -309,13 +320,8 @@ int ext_start_server(struct ctx *c)
 
 	c->port = s->has & FW_HAS_PORT ? s->port : DEFAULT_COMMAND_PORT;
 	snprintf(port, sizeof(port), "%d", c->port);
-	if (s->config) {
-		if (s->config[0] == '/')
-			snprintf(tmpl, sizeof(tmpl), "%s", s->config);
-		else
-			snprintf(tmpl, sizeof(tmpl), "%s/%s", c->sc->dir, s->config);
-		cfg = tmpl;
-	}
+	if (s->config)
+		cfg = ext_config_path(c->sc, tmpl, sizeof(tmpl));
 	if ((ret = ext_prepare_dir(cfg, &v, &c->dir))) {
 		fail(c, ret, "cannot prepare the server's folder%s%s: %s", cfg ? " from " : "",
 		     cfg ? cfg : "", strerror(-ret));

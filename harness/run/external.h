@@ -29,6 +29,11 @@ void ext_argv_free(char **argv);
 int ext_prepare_dir(const char *template_path, const struct ext_vars *v_without_dir,
 		    char **dir);
 
+/* The path of the server's configuration template (server.config, which must be set):
+ * as written when absolute, else relative to the scenario file's folder. Returns buf. */
+struct scenario;
+char *ext_config_path(const struct scenario *sc, char *buf, size_t len);
+
 /* Removes the folder and everything in it; ignores a NULL dir. Returns 0 or -errno. */
 int ext_remove_dir(const char *dir);
 

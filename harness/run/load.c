@@ -260,8 +260,24 @@ static int check_sysctls(const struct scenario *sc, struct fw_err *err)
 	return 0;
 }
 
+/* The server's configuration template must be there to be copied into each cell's
+ * folder. */
+static int check_config(const struct scenario *sc, struct fw_err *err)
+{
+	char path[4096];
+
+	if (sc->server.program != FW_PROG_COMMAND || !sc->server.config)
+		return 0;
+	ext_config_path(sc, path, sizeof(path));
+	if (access(path, R_OK))
+		return scen_fail_at(sc, FW_K_CONFIG, FW_K_PROGRAM, err, "%s: cannot read the "
+				    "server's config template %s: %s", sc->name, path,
+				    strerror(errno));
+	return 0;
+}
+
 /* What the scenario parser accepts but a cell cannot run: refuse before anything is
- * built, naming the scenario file. */
+ * built, naming the key's file:line (or option). */
 static int check_runnable(const struct scenario *sc, const struct model_env *menv,
 			  struct fw_err *err)
 {
@@ -271,27 +287,151 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 	int ret;
 
 	if (sc->connections > MAX_CELL_CONNECTIONS)
-		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: at most %d connections a cell "
-				  "(the source ports of the client's one address)", sc->name,
-				  MAX_CELL_CONNECTIONS);
+		return scen_fail_at(sc, FW_K_CONNECTIONS, FW_K_CONNECTIONS, err, "%s: at most "
+				    "%d connections a cell (the source ports of the client's one "
+				    "address)", sc->name, MAX_CELL_CONNECTIONS);
 	/* A socket still in FIN_WAIT2 at the limit is reported as lasting >= limit: an
 	 * expected end later than that could never be seen. */
 	if (!judge_expect(sc, menv, &p) && p.kind == PRED_RANGE &&
 	    sc->limit_ns < p.max_ns + sc->server.close_after_ns)
-		return fw_err_set(err, -EINVAL, sc->file, 0, "%s: limit %s ends before the "
-				  "expected FIN_WAIT2 end (up to %s after the close): raise limit",
-				  sc->name, dur_format(sc->limit_ns, a, sizeof(a)),
-				  dur_format(p.max_ns + sc->server.close_after_ns, b, sizeof(b)));
+		return scen_fail_at(sc, FW_K_LIMIT, FW_K_EXPECT_FW2, err, "%s: limit %s ends "
+				    "before the expected FIN_WAIT2 end (up to %s after the "
+				    "close): raise limit", sc->name,
+				    dur_format(sc->limit_ns, a, sizeof(a)),
+				    dur_format(p.max_ns + sc->server.close_after_ns, b, sizeof(b)));
 	if (sc->server.program == FW_PROG_COMMAND) {
 		ret = ext_split(sc->server.command ? sc->server.command : "", &v, &argv);
 		if (ret == -ENOMEM)
 			return fw_err_set(err, ret, NULL, 0, "out of memory");
 		if (ret)
-			return fw_err_set(err, ret, sc->file, 0, "%s: server.command is empty or "
-					  "has an unterminated quote", sc->name);
+			return scen_fail_at(sc, FW_K_COMMAND, FW_K_PROGRAM, err, "%s: "
+					    "server.command is empty or has an unterminated quote",
+					    sc->name);
 		ext_argv_free(argv);
 	}
+	return check_config(sc, err);
+}
+
+/* A key seen by the probe: each (side, key) is looked at once, for its first place. */
+struct probed {
+	enum cell_side side;
+	const char *key;
+};
+
+/* Checks one sysctl of one side against the probe cell's namespace. */
+static int probe_key(struct cell *probe, enum cell_side side, const struct scen_kv *kv,
+		     struct fw_err *err)
+{
+	static const char *const ifname[] = { LAB_IFNAME_SERVER, LAB_IFNAME_CLIENT };
+	char buf[SYSCTL_VALUE_MAX];
+	int r = cell_sysctl_get(probe, side, kv->key, buf, sizeof(buf));
+
+	if (r == -ENOENT)
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "no sysctl %s in a lab "
+				  "namespace: misspelt, or a key of the host only (a cell's "
+				  "interfaces are lo and %s)", kv->key, ifname[side]);
+	/* The run reads the host's value around each write (sysctl_ns_write()). */
+	if (r == -EACCES || r == -EPERM)
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "sysctl %s is write-only: "
+				  "finwait reads every key it sets, so it refuses", kv->key);
+	if (!r || r == -EOVERFLOW)
+		r = sysctl_ns_writable(cell_netns(probe, side), kv->key);
+	if (r == -EACCES || r == -EPERM)
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "sysctl %s is read-only "
+				  "in a lab namespace (the host's value is shared): finwait "
+				  "refuses", kv->key);
+	if (r)
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "sysctl %s cannot be used "
+				  "in a lab namespace: %s", kv->key, strerror(-r));
 	return 0;
+}
+
+/* true when word is one of the blank-separated words of list. */
+static bool in_words(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ' || p[-1] == '\t') &&
+		    (!p[n] || p[n] == ' ' || p[n] == '\t'))
+			return true;
+	return false;
+}
+
+/* A network namespace other than the host's may only choose a congestion control of
+ * the host's tcp_allowed_congestion_control (tcp_set_default_congestion_control():
+ * -EPERM without TCP_CONG_NON_RESTRICTED), and one the kernel does not have would make
+ * it load a module on the host (request_module()). */
+static int probe_cc(struct cell *probe, const struct scen_kv *kv, struct fw_err *err)
+{
+	static const char *const lists[] = { "net.ipv4.tcp_available_congestion_control",
+					     "net.ipv4.tcp_allowed_congestion_control" };
+	char words[2][SYSCTL_VALUE_MAX];
+	int r;
+
+	for (size_t i = 0; i < 2; i++)
+		if ((r = cell_sysctl_get(probe, CELL_SERVER, lists[i], words[i], sizeof(words[i]))))
+			return fw_err_set(err, r, "lab", 0, "cannot read %s: %s", lists[i],
+					  strerror(-r));
+	if (!in_words(words[0], kv->value))
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "congestion control '%s' "
+				  "is not available (this kernel has: %s)", kv->value, words[0]);
+	if (!in_words(words[1], kv->value))
+		return fw_err_set(err, -EINVAL, kv->file, kv->line, "congestion control '%s' "
+				  "is not allowed in a network namespace (the host's "
+				  "net.ipv4.tcp_allowed_congestion_control: %s)", kv->value,
+				  words[1]);
+	return 0;
+}
+
+/* Probes one side's sysctls of a cell; keys already probed are skipped. */
+static int probe_list(struct cell *probe, enum cell_side side, const struct scen_kvlist *l,
+		      struct probed **seen, size_t *n_seen, struct fw_err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct scen_kv *kv = &l->v[i];
+		struct probed *ns;
+		size_t j;
+		int r;
+
+		if (!strcmp(kv->key, "net.ipv4.tcp_congestion_control") &&
+		    (r = probe_cc(probe, kv, err)))
+			return r;
+		for (j = 0; j < *n_seen; j++)
+			if ((*seen)[j].side == side && !strcmp((*seen)[j].key, kv->key))
+				break;
+		if (j < *n_seen)
+			continue;
+		if ((r = probe_key(probe, side, kv, err)))
+			return r;
+		if (!(ns = realloc(*seen, (*n_seen + 1) * sizeof(*ns))))
+			return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
+		*seen = ns;
+		ns[(*n_seen)++] = (struct probed){ side, kv->key };
+	}
+	return 0;
+}
+
+int load_probe(struct lab *lab, struct scenario *const *cells, size_t n, struct fw_err *err)
+{
+	struct probed *seen = NULL;
+	struct cell *probe = NULL;
+	size_t n_seen = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < n && !r; i++) {
+		if (!cells[i]->sysctl.n && !cells[i]->client_sysctl.n)
+			continue;
+		if (!probe && (r = cell_create(lab, 0, &probe, err)))
+			break;
+		r = probe_list(probe, CELL_SERVER, &cells[i]->sysctl, &seen, &n_seen, err);
+		if (!r)
+			r = probe_list(probe, CELL_CLIENT, &cells[i]->client_sysctl, &seen,
+				       &n_seen, err);
+	}
+	cell_destroy(probe);
+	free(seen);
+	return r;
 }
 
 int load_cells(const struct load_req *req, const struct model_env *menv,

@@ -44,6 +44,16 @@ struct load_req {
 int load_cells(const struct load_req *req, const struct model_env *menv,
 	       struct scenario ***cells, size_t *n, struct fw_err *err);
 
+/* Checks every sysctl of every cell against a probe cell of lab (made here, destroyed
+ * before returning; nothing is written): the key must exist in a lab namespace of that
+ * side and be writable there, and a congestion control must be available. Returns 0,
+ * -EINVAL (bad input: err names the key's file:line or option), or -errno of building
+ * the probe (err from cell_create(); lab_err_is_skip() tells when the lab cannot be
+ * built here). */
+struct lab;
+int load_probe(struct lab *lab, struct scenario *const *cells, size_t n,
+	       struct fw_err *err);
+
 /* tcp_child_ehash_entries for lab_open(): enough buckets that every connection of the
  * largest cell can hold a FIN_WAIT2 minisocket. */
 unsigned load_ehash_for(struct scenario *const *cells, size_t n);

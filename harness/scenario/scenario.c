@@ -405,13 +405,10 @@ struct scenario *scenario_dup(const struct scenario *sc)
 
 /* ---- validation ---- */
 
-/* Where a rule between keys a and b is broken: a's line when a was set, else b's (a
- * default has no line), else the scenario's file. */
-__attribute__((format(printf, 5, 6)))
-static int fail_at(const struct scenario *sc, int a, int b, struct fw_err *err,
-		   const char *fmt, ...)
+int scen_fail_at(const struct scenario *sc, int a, int b, struct fw_err *err,
+		 const char *fmt, ...)
 {
-	int id = sc->loc[a].file ? a : b;
+	int id = sc->loc[a].file ? a : sc->loc[b].file ? b : FW_K_NAME;
 	char msg[256];
 	va_list ap;
 
@@ -428,27 +425,27 @@ int scenario_validate(const struct scenario *sc, struct fw_err *err)
 	const struct fw_server_cfg *s = &sc->server;
 
 	if (s->program == FW_PROG_COMMAND && !s->command)
-		return fail_at(sc, FW_K_PROGRAM, FW_K_COMMAND, err,
+		return scen_fail_at(sc, FW_K_PROGRAM, FW_K_COMMAND, err,
 			       "program = command needs a command in [server]");
 	/* command and config are ignored by the builtin server, so that a matrix can
 	 * compare program = builtin, command. */
 	if (sc->interval_ns >= sc->limit_ns)
-		return fail_at(sc, FW_K_INTERVAL, FW_K_LIMIT, err,
+		return scen_fail_at(sc, FW_K_INTERVAL, FW_K_LIMIT, err,
 			       "interval must be shorter than limit");
 	if (s->close_after_ns >= sc->limit_ns)
-		return fail_at(sc, FW_K_CLOSE_AFTER, FW_K_LIMIT, err,
+		return scen_fail_at(sc, FW_K_CLOSE_AFTER, FW_K_LIMIT, err,
 			       "close_after must be shorter than limit");
 	/* The built-in server never sends a FIN with close = none, and resets with
 	 * linger0: a client waiting for the FIN would wait until the limit. */
 	if (s->program == FW_PROG_BUILTIN && sc->client.at == FW_AT_FIN &&
 	    (s->close.kind == FW_CLOSE_NONE || s->close.kind == FW_CLOSE_LINGER0))
-		return fail_at(sc, FW_K_AT, FW_K_CLOSE, err, "at = after-fin waits for the "
+		return scen_fail_at(sc, FW_K_AT, FW_K_CLOSE, err, "at = after-fin waits for the "
 			       "server's FIN, which close = %s never sends",
 			       s->close.kind == FW_CLOSE_NONE ? "none" : "linger0");
 	/* A socket still alive at the limit is only known to last >= limit: an upper bound
 	 * at or past the limit could never fail. */
 	if (sc->expect.kind == FW_EXPECT_RANGE && sc->expect.max_ns >= sc->limit_ns)
-		return fail_at(sc, FW_K_EXPECT_FW2, FW_K_LIMIT, err, "the expected maximum must "
+		return scen_fail_at(sc, FW_K_EXPECT_FW2, FW_K_LIMIT, err, "the expected maximum must "
 			       "be shorter than limit, or a socket alive at the limit could not "
 			       "fail it");
 	return 0;

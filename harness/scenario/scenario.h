@@ -95,6 +95,14 @@ int scen_set_key(struct scenario *sc, const char *key, const char *value, const 
 int scen_add_axis(struct scenario *sc, const char *key, const char *csv, const char *file,
 		  int line, bool dup_is_error, struct fw_err *err);
 
+/* Fills err for a rule broken by key a (an enum fw_key_id), or by b together with it:
+ * at a's file:line when a was set, else at b's (a default has no line), else at the
+ * scenario's name (the [scenario] section, where defaults are overridden), else at the
+ * scenario's file. Returns -EINVAL. */
+__attribute__((format(printf, 5, 6)))
+int scen_fail_at(const struct scenario *sc, int a, int b, struct fw_err *err,
+		 const char *fmt, ...);
+
 /* "limit" -> "scenario.limit"; sysctl keys as they are. Returns 0, or -EINVAL with err
  * (message only) for an unknown key. */
 int scen_canonical_key(const char *key, char *out, size_t len, struct fw_err *err);

@@ -1,0 +1,191 @@
+/* Bad input is refused before any cell runs: exit 2, and a message naming the file:line
+ * (or the command-line option) of the mistake. Sysctls are checked against a throwaway
+ * lab namespace, so this runs the real binary with real namespaces. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "util.h"
+
+static char finwait[4096];
+static char tmpdir[] = "/tmp/fwtest-refuse-XXXXXX";
+
+/* A scenario that runs (1 s of FIN_WAIT2 in a 3 s limit) unless a case spoils it. */
+#define GOOD "[scenario]\nname = r\nlimit = 3s\n[sysctl]\nnet.ipv4.tcp_fin_timeout = 1\n"
+
+#define NUL_TEXT "[scenario]\nname = r\ndescription = a\0b\n"
+
+struct refusal {
+	const char *text;	/* the scenario file (its length is given by len when set) */
+	size_t len;
+	const char *args[4];	/* before the file */
+	const char *want;	/* the message; %s is the file's path */
+};
+
+static const struct refusal cases[] = {
+	{ GOOD "net.ipv4.tcp_fin_timeot = 3\n", 0, { 0 },
+	  "%s:6: no sysctl net.ipv4.tcp_fin_timeot in a lab namespace" },
+	{ GOOD, 0, { "--set", "sysctl.net.ipv4.tcp_fin_timeot=3" },
+	  "--set: no sysctl net.ipv4.tcp_fin_timeot in a lab namespace" },
+	{ GOOD, 0, { "--matrix", "client.sysctl.net.ipv4.conf.eth0.rp_filter=0,1" },
+	  "--matrix: no sysctl net.ipv4.conf.eth0.rp_filter in a lab namespace" },
+	{ GOOD "net.ipv4.neigh.default.gc_thresh1 = 1\n", 0, { 0 },
+	  "%s:6: no sysctl net.ipv4.neigh.default.gc_thresh1 in a lab namespace" },
+	{ GOOD "net.ipv4.tcp_congestion_control = nosuchcc\n", 0, { 0 },
+	  "%s:6: congestion control 'nosuchcc' is not available" },
+	{ GOOD "net.ipv4.route.flush = 1\n", 0, { 0 },
+	  "%s:6: sysctl net.ipv4.route.flush is write-only" },
+	{ GOOD "[server]\nprogram = command\ncommand = /bin/true\nconfig = missing.conf.in\n", 0,
+	  { 0 }, "%s:9: r: cannot read the server's config template" },
+	{ GOOD "[server]\nprogram = command\ncommand = srv \"{port}\n", 0, { 0 },
+	  "%s:8: r: server.command is empty or has an unterminated quote" },
+	{ GOOD "[scenario]\nconnections = 70000\n", 0, { 0 }, "%s:7: r: at most" },
+	{ GOOD, 0, { "--set", "connections=70000" }, "--set: r: at most" },
+	{ GOOD "[scenario]\nconnections = 1\n[matrix]\nlimit = 3s, 1s\n", 0, { 0 },
+	  "%s:9: r[limit=1s]: limit 1s ends before the expected FIN_WAIT2 end" },
+	{ "[scenario]\nname = r\nlimit = 500us\n", 0, { 0 },
+	  "%s:3: interval must be shorter than limit" },
+	{ GOOD, 0, { "--set", "limit=2562047.9h" }, "--set: bad limit '2562047.9h' (too long" },
+	{ NUL_TEXT, sizeof(NUL_TEXT) - 1, { 0 }, "%s:3: a NUL byte" },
+	{ "[scenario]\nname = r\n", 0, { 0 }, "%s:2: r: limit 30s ends before" },
+	{ "[scenario]\nname = r\ndescription = caf\xe9\n", 0, { 0 },
+	  "%s:3: byte 0xe9 at column 18 is not UTF-8" },
+	{ "", 0, { 0 }, "%s: empty file" },
+	{ "[server]\nclose = close\n", 0, { 0 }, "%s:1: no [scenario] section" },
+	{ "[scenario]\ndescription = x\n", 0, { 0 }, "%s:1: [scenario] needs a name" },
+};
+
+static char *slurp(const char *path)
+{
+	char *buf = calloc(1, 65536);
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, 65535);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* Runs finwait run ARGS... PATH with stdout and stderr into files; returns the exit code. */
+static int run(const char *const *args, const char *path, char **out, char **err)
+{
+	char o[4200], e[4200];
+	const char *argv[8] = { finwait, "run" };
+	size_t n = 2;
+	int status;
+	pid_t pid;
+
+	for (size_t i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n++] = path;
+	snprintf(o, sizeof(o), "%s/out", tmpdir);
+	snprintf(e, sizeof(e), "%s/err", tmpdir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execv(finwait, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	*out = slurp(o);
+	*err = slurp(e);
+	return WEXITSTATUS(status);
+}
+
+static void test_refusals(void **state)
+{
+	char path[4200], want[4400];
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/r.ini", tmpdir);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct refusal *c = &cases[i];
+		size_t len = c->len ? c->len : strlen(c->text);
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), rc;
+		char *out, *err;
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, c->text, len), (ssize_t)len);
+		close(fd);
+		snprintf(want, sizeof(want), c->want, path);
+		rc = run(c->args, path, &out, &err);
+		if (rc != 2 || !strstr(err, want) || *out)
+			fail_msg("case %zu: exit %d (want 2), stdout '%s', stderr '%s' (want '%s')",
+				 i, rc, out, err, want);
+		free(out);
+		free(err);
+	}
+}
+
+/* A directory is not an empty scenario. */
+static void test_directory(void **state)
+{
+	const char *none[] = { NULL };
+	char want[4400], *out, *err;
+	(void)state;
+
+	snprintf(want, sizeof(want), "%s: a directory, not a scenario file", tmpdir);
+	assert_int_equal(run(none, tmpdir, &out, &err), 2);
+	assert_non_null(strstr(err, want));
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+}
+
+static int setup(void **state)
+{
+	const char *b = getenv("FINWAIT_BUILD_DIR");
+	(void)state;
+
+	if (geteuid() != 0 && access("/proc/self/ns/user", F_OK)) {
+		fprintf(stderr, "no namespaces here\n");
+		exit(77);
+	}
+	snprintf(finwait, sizeof(finwait), "%s/harness/finwait", b ? b : ".");
+	if (access(finwait, X_OK)) {
+		fprintf(stderr, "%s not built\n", finwait);
+		return -1;
+	}
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char path[4200];
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/r.ini", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/out", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/err", tmpdir);
+	unlink(path);
+	return rmdir(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_directory),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
