@@ -11,14 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "runcmd.h"
 #include "util.h"
-
-static char finwait[4096];
-static char tmpdir[] = "/tmp/fwtest-refuse-XXXXXX";
 
 /* A scenario that runs (1 s of FIN_WAIT2 in a 3 s limit) unless a case spoils it. */
 #define GOOD "[scenario]\nname = r\nlimit = 3s\n[sysctl]\nnet.ipv4.tcp_fin_timeout = 1\n"
@@ -65,49 +62,23 @@ static const struct refusal cases[] = {
 	{ "[scenario]\ndescription = x\n", 0, { 0 }, "%s:1: [scenario] needs a name" },
 };
 
-static char *slurp(const char *path)
+/* finwait run ARGS... PATH; returns the exit code, *out and *err what it printed. */
+static int run_on(const char *const *args, const char *path, char **out, char **err)
 {
-	char *buf = calloc(1, 65536);
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, 65535);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		buf[0] = '\0';
-	return buf;
-}
-
-/* Runs finwait run ARGS... PATH with stdout and stderr into files; returns the exit code. */
-static int run(const char *const *args, const char *path, char **out, char **err)
-{
-	char o[4200], e[4200];
-	const char *argv[8] = { finwait, "run" };
-	size_t n = 2;
-	int status;
-	pid_t pid;
+	const char *argv[8] = { "run" };
+	size_t n = 1;
+	int rc;
 
 	for (size_t i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n++] = path;
-	snprintf(o, sizeof(o), "%s/out", tmpdir);
-	snprintf(e, sizeof(e), "%s/err", tmpdir);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execv(finwait, (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	*out = slurp(o);
-	*err = slurp(e);
-	return WEXITSTATUS(status);
+	argv[n] = NULL;
+	rc = run("refuse", argv);
+	*out = output("refuse", "out");
+	*err = output("refuse", "err");
+	assert_non_null(*out);
+	assert_non_null(*err);
+	return rc;
 }
 
 static void test_refusals(void **state)
@@ -126,7 +97,7 @@ static void test_refusals(void **state)
 		assert_int_equal(write(fd, c->text, len), (ssize_t)len);
 		close(fd);
 		snprintf(want, sizeof(want), c->want, path);
-		rc = run(c->args, path, &out, &err);
+		rc = run_on(c->args, path, &out, &err);
 		if (rc != 2 || !strstr(err, want) || *out)
 			fail_msg("case %zu: exit %d (want 2), stdout '%s', stderr '%s' (want '%s')",
 				 i, rc, out, err, want);
@@ -139,46 +110,17 @@ static void test_refusals(void **state)
 static void test_directory(void **state)
 {
 	const char *none[] = { NULL };
-	char want[4400], *out, *err;
+	char want[4400], dir[4200], *out, *err;
 	(void)state;
 
-	snprintf(want, sizeof(want), "%s: a directory, not a scenario file", tmpdir);
-	assert_int_equal(run(none, tmpdir, &out, &err), 2);
+	snprintf(want, sizeof(want), "%s/dir: a directory, not a scenario file", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/dir", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(run_on(none, dir, &out, &err), 2);
 	assert_non_null(strstr(err, want));
 	assert_string_equal(out, "");
 	free(out);
 	free(err);
-}
-
-static int setup(void **state)
-{
-	const char *b = getenv("FINWAIT_BUILD_DIR");
-	(void)state;
-
-	if (geteuid() != 0 && access("/proc/self/ns/user", F_OK)) {
-		fprintf(stderr, "no namespaces here\n");
-		exit(77);
-	}
-	snprintf(finwait, sizeof(finwait), "%s/harness/finwait", b ? b : ".");
-	if (access(finwait, X_OK)) {
-		fprintf(stderr, "%s not built\n", finwait);
-		return -1;
-	}
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char path[4200];
-	(void)state;
-
-	snprintf(path, sizeof(path), "%s/r.ini", tmpdir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/out", tmpdir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/err", tmpdir);
-	unlink(path);
-	return rmdir(tmpdir);
 }
 
 int main(void)
@@ -187,5 +129,5 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_directory),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
 }
