@@ -121,7 +121,8 @@ static void pile_curve(FILE *f, const struct html_view *v, int s, double peak, d
 	fprintf(f, "\"><title>%s: at most %.0f, at %.3f s</title></path>\n", st->name, n[ip],
 		t[ip]);
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#222\">%s %.0f</text>\n",
-		xof(v, t[ip]) + 4, base - n[ip] / peak * h + 12 + 12 * k, st->abbr, n[ip]);
+		xof(v, t[ip]) + 4, fmax(base - h + 10, fmin(base - n[ip] / peak * h + 12 + 12 * k,
+							   base - 4 - 12 * k)), st->abbr, n[ip]);
 }
 
 void html_svg_pileup(FILE *f, const struct html_view *v)
@@ -267,6 +268,12 @@ void html_svg_lanes(FILE *f, const struct html_view *v)
 			fprintf(f, "×%zu like ", l->count);
 		html_esc(f, l->remote);
 		fputs("</text>\n", f);
+		if (v->grouped && l->start_max > l->start_min)
+			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+				"stroke=\"#999\" stroke-width=\"3\"><title>the %zu connections entered "
+				"between %.3f and %.3f s</title></line>\n", xof(v, l->start_min),
+				y + (pkts ? 16 : -3), xof(v, l->start_max), y + (pkts ? 16 : -3),
+				l->count, l->start_min, l->start_max);
 		for (size_t k = 0; k < l->n_segs; k++)
 			lane_seg(f, v, &l->segs[k], y);
 		lane_pkts(f, v, l, y);
@@ -293,7 +300,7 @@ struct hwin {
 static struct hwin hist_window(const struct html_view *v)
 {
 	const struct html_bins *b = v->life;
-	double lo = INFINITY, hi = 0, pad;
+	double lo = INFINITY, hi = 0, pad, per;
 	struct hwin w;
 
 	for (size_t i = 0; i < HTML_BINS; i++)
@@ -310,9 +317,11 @@ static struct hwin hist_window(const struct html_view *v)
 		hi = fmax(hi, v->expect_open ? v->expect_min * 1.05 : v->expect_max);
 	}
 	pad = fmax((hi - lo) * 0.1, 2 * b->width);
-	w.a = fmax(lo - pad, 0);
-	w.range = fmax(hi + pad - w.a, 1e-6);
-	w.bins = (int)fmin(HIST_BINS, fmax(1, floor(w.range / b->width)));
+	/* whole counting bins a bar, and bars on their edges: no bar gets an extra one */
+	w.a = floor(fmax(lo - pad, 0) / b->width) * b->width;
+	per = fmax(1, ceil((hi + pad - w.a) / b->width / HIST_BINS));
+	w.bins = (int)fmax(1, ceil((hi + pad - w.a) / (per * b->width)));
+	w.range = w.bins * per * b->width;
 	return w;
 }
 
@@ -407,7 +416,7 @@ void html_svg_legend(FILE *f)
 	double x = 10;
 
 	/* The patterns every picture of the page refers to. */
-	fputs("<svg viewBox=\"0 0 960 92\" role=\"img\" aria-label=\"legend\">\n<defs>"
+	fputs("<svg viewBox=\"0 0 960 112\" role=\"img\" aria-label=\"legend\">\n<defs>"
 	      "<pattern id=\"fw-orphan\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
 	      "patternTransform=\"rotate(45)\"><rect width=\"2.5\" height=\"6\" fill=\"#fff\" "
 	      "opacity=\"0.75\"/></pattern><pattern id=\"fw-open\" width=\"4\" height=\"4\" "
@@ -440,5 +449,8 @@ void html_svg_legend(FILE *f)
 	      "sent; below: received</text>\n"
 	      "<text x=\"10\" y=\"86\">Hover over a bar, a curve or a packet for its exact "
 	      "times. Curves are told apart by dash and label as well as colour.</text>\n"
+	      "<line x1=\"10\" y1=\"100\" x2=\"50\" y2=\"100\" stroke=\"#999\" "
+	      "stroke-width=\"3\"/><text x=\"56\" y=\"104\">on a lane that stands for many "
+	      "connections: when they entered, from the first to the last</text>\n"
 	      "</svg>\n", f);
 }

@@ -152,6 +152,8 @@ static void test_grouped_lanes(void **state)
 	assert_non_null(strstr(big, ">×1000 like 198.18.0.2:1024<"));
 	assert_non_null(strstr(big, ">×1000 like 198.18.0.2:1026<"));
 	assert_non_null(strstr(big, "0 connections in 0 other shapes are not drawn"));
+	/* where each group's connections entered */
+	assert_non_null(strstr(big, "<title>the 1000 connections entered between 0.090 and 0.590 s<"));
 	/* 1000 still open, drawn beside the 2000 that ended */
 	assert_non_null(strstr(big, "2000 ended"));
 	assert_non_null(strstr(big, "1000 still open ▶"));
