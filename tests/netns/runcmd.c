@@ -45,18 +45,11 @@ void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Starts finwait with argv (NULL-terminated, after "finwait"), stdout and stderr to files
- * in tmpdir. Returns the pid. */
-pid_t start(const char *tag, const char *const *args)
+pid_t start_cmd(const char *tag, const char *const *argv)
 {
 	char out[4200], err[4200];
-	const char *argv[32] = { finwait };
-	size_t n = 1;
 	pid_t pid;
 
-	for (; args[n - 1]; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
 	snprintf(out, sizeof(out), "%s/%s.out", tmpdir, tag);
 	snprintf(err, sizeof(err), "%s/%s.err", tmpdir, tag);
 	pid = fork();
@@ -67,10 +60,22 @@ pid_t start(const char *tag, const char *const *args)
 
 		dup2(o, 1);
 		dup2(e, 2);
-		execv(finwait, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Starts finwait with args (NULL-terminated, after "finwait"). */
+pid_t start(const char *tag, const char *const *args)
+{
+	const char *argv[32] = { finwait };
+	size_t n = 1;
+
+	for (; args[n - 1]; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	return start_cmd(tag, argv);
 }
 
 int finish(pid_t pid)

@@ -26,6 +26,10 @@ void write_file(const char *path, const char *text);
  * tmpdir/TAG.out and TAG.err. Returns the pid. */
 pid_t start(const char *tag, const char *const *args);
 
+/* Starts argv (argv[0] looked up in PATH), stdout and stderr to tmpdir/TAG.out and
+ * TAG.err. Returns the pid. */
+pid_t start_cmd(const char *tag, const char *const *argv);
+
 /* Waits for pid, which must exit (not be killed); returns its exit code. */
 int finish(pid_t pid);
 

@@ -30,44 +30,22 @@
 static const char *chromium = "/usr/bin/chromium";
 static char artifacts[4096];
 
-/* Runs argv with stdout and stderr to files; returns its exit code. */
-static int spawn(const char *const *argv, const char *out, const char *err)
-{
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(o, 1);
-		dup2(e, 2);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* Loads page in headless Chromium, in a new network namespace (a user namespace too
- * when not root); its DOM goes to tmpdir/TAG.dom, its log to tmpdir/TAG.log, the
- * screenshot to artifacts/TAG.png. */
-static void browse(const char *page, const char *tag)
+ * when not root); its DOM goes to tmpdir/TAG.out, its log to tmpdir/TAG.err, the
+ * screenshot to artifacts/SHOT_NAME.png. */
+static void browse(const char *page, const char *tag, const char *shot_name)
 {
-	char url[4200], shot[4300], profile[4200], dom[4200], log[4200];
+	char url[4200], shot[4300], profile[4200];
 	const char *unshare_net = geteuid() == 0 ? "-n" : "-rn";
 	const char *argv[] = { "unshare", unshare_net, "--", chromium, "--headless",
 			       "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
 			       "--no-first-run", "--enable-logging=stderr", "--log-level=0",
 			       "--window-size=1280,2400", shot, profile, "--dump-dom", url, NULL };
 
-	snprintf(shot, sizeof(shot), "--screenshot=%s/%s.png", artifacts, tag);
+	snprintf(shot, sizeof(shot), "--screenshot=%s/%s.png", artifacts, shot_name);
 	snprintf(profile, sizeof(profile), "--user-data-dir=%s/profile-%s", tmpdir, tag);
-	snprintf(dom, sizeof(dom), "%s/%s.dom", tmpdir, tag);
-	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, tag);
 	snprintf(url, sizeof(url), "file://%s", page);
-	assert_int_equal(spawn(argv, dom, log), 0);
+	assert_int_equal(finish(start_cmd(tag, argv)), 0);
 }
 
 /* What is wrong with a loaded page: a console message in the log, or a reference in
@@ -97,14 +75,6 @@ static int page_problems(const char *dom, const char *log)
 	if (!strstr(dom, "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"))
 		bad |= BAD_NO_POLICY;
 	return bad;
-}
-
-static char *tmp_text(const char *tag, const char *ext)
-{
-	char path[4200];
-
-	snprintf(path, sizeof(path), "%s/%s.%s", tmpdir, tag, ext);
-	return slurp(path);
 }
 
 /* The cell's name as the DOM spells an attribute's value. */
@@ -138,9 +108,9 @@ static void test_default_page(void **state)
 	snprintf(shot, sizeof(shot), "%s/default.png", artifacts);
 	unlink(shot);
 	assert_int_equal(run("default", args), 0);
-	browse(page, "default");
-	dom = tmp_text("default", "dom");
-	log = tmp_text("default", "log");
+	browse(page, "browse", "default");
+	dom = output("browse", "out");
+	log = output("browse", "err");
 	assert_non_null(dom);
 	assert_non_null(log);
 	assert_int_equal(page_problems(dom, log), 0);
@@ -196,9 +166,9 @@ static void test_control(void **state)
 	fprintf(f, "%.*s<img src=\"http://198.18.0.9/x.png\" alt=\"\">%s",
 		(int)(body + 6 - text), text, body + 6);
 	fclose(f);
-	browse(path, "control");
-	dom = tmp_text("control", "dom");
-	log = tmp_text("control", "log");
+	browse(path, "control", "control");
+	dom = output("control", "out");
+	log = output("control", "err");
 	assert_non_null(dom);
 	assert_non_null(log);
 	assert_int_equal(page_problems(dom, log), BAD_CONSOLE | BAD_REFERENCE);
