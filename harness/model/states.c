@@ -4,13 +4,15 @@
  *
  * FIN_WAIT1 is simulated, not looked up: the retransmission timer (tcp_retransmit_timer(),
  * tcp_write_timeout(), retransmits_timed_out()) or the zero-window probe timer
- * (tcp_probe_timer(), tcp_send_probe0()) fires, checks its budget, backs off; and where
- * finwait's vanish took the client's link down, every packet the server sends waits in an
- * unresolved neighbour entry until ARP gives up, which answers with an ICMP host
+ * (tcp_probe_timer(), tcp_send_probe0()) fires, checks its budget, backs off. In front of
+ * finwait's vanished client (its host drops everything, the server's link stays up) the
+ * FIN leaves and is lost, a tail loss probe follows, then the RTO timer; once the
+ * neighbour entry is no longer reachable and its probes fail, every packet the server
+ * sends waits in an unresolved entry until ARP gives up, which answers with an ICMP host
  * unreachable (tcp_v4_err(): a soft error, and tcp_ld_RTO_revert() undoes one backoff).
  * The simulation runs over a grid of the uncertain inputs (the RTO, when the zero window
- * began, timer lateness, the neighbour's failure time) and the prediction is the range it
- * spans. */
+ * began, the probe's delay, timer lateness, the neighbour's reachable time and failure
+ * time) and the prediction is the range it spans. */
 #include "model.h"
 
 #include <errno.h>
@@ -31,6 +33,16 @@
  * held socket that died 3.16 s past its budget, checked once a cycle). */
 #define NEIGH_FAIL_NS (3 * NSEC_PER_SEC)
 #define NEIGH_SLACK_NS (200 * NSEC_PER_MSEC)
+/* A neighbour entry stays reachable for reachable_time after its last confirmation,
+ * drawn in [base_reachable_time / 2, 3 / 2 x] (neigh_rand_reach_time(); the default base
+ * is 30 s); the first transmission after that starts DELAY (delay_first_probe_time 5 s),
+ * then PROBE sends ucast_solicit 3 probes retrans_time (1 s) apart, and the entry fails:
+ * 8 s. From then on every transmission waits in an unresolved entry (above). The server's
+ * FIN confirms the entry (dst_confirm_neigh() at its transmission, after the client's
+ * last ACK). */
+#define REACH_MIN_NS (15 * NSEC_PER_SEC)
+#define REACH_MAX_NS (45 * NSEC_PER_SEC)
+#define STALE_FAIL_NS (8 * NSEC_PER_SEC)
 /* A response of at most this many bytes fits the receive window of any client that has
  * not read yet; more may fill it (measured: 127-379 KB were taken unread). */
 #define RESP_FITS 65536
@@ -39,14 +51,19 @@
 /* The zero window, and the persist timer, start within this after the server wrote its
  * whole response (measured: 80-170 ms). */
 #define ZW_START_NS (200 * NSEC_PER_MSEC)
-/* A server that closes at least this long after the response closes after finwait took
- * a vanished client's link down (it acts within milliseconds of the client's point). */
-#define LINK_DOWN_NS (100 * NSEC_PER_MSEC)
+/* A server that closes at least this long after the response closes after finwait's
+ * vanished client dropped everything (it acts within milliseconds of the client's point). */
+#define VANISHED_NS (100 * NSEC_PER_MSEC)
+/* TCP_RTO_MIN: a tail loss probe with one packet out comes 2 x srtt + this after it, or
+ * at the RTO when that is sooner (tcp_schedule_loss_probe()). */
+#define TLP_MIN_NS (200 * NSEC_PER_MSEC)
 /* tcp_probe0_when(): the backoff it shifts by is capped at ilog2(TCP_RTO_MAX /
  * TCP_RTO_MIN) + 1. */
 #define PROBE0_SHIFT_MAX 10
 /* Simulations stop after this many timer events, or this long: "never" past them. */
 #define SIM_EVENTS 400
+/* The most RTO values a span tries. */
+#define RTO_STEPS 16
 #define SIM_HORIZON_NS (4 * 3600 * NSEC_PER_SEC)
 
 /* What one retransmission or probe schedule starts from. */
@@ -54,11 +71,17 @@ struct sched {
 	int64_t rto, rto_max;	/* icsk_rto when it starts; tcp_rto_max() */
 	int64_t t_first;	/* the oldest unacked segment was first sent (relative to the
 				 * state's start, <= 0); persist: the zero window began */
-	bool neigh;		/* the link is down: each transmission waits in a neighbour
+	bool rtx;		/* a retransmission schedule: the neighbour entry stays
+				 * reachable for `reach`, then fails STALE_FAIL_NS after the
+				 * next transmission; from then on each transmission waits in a
 				 * resolution that fails neigh_ns later with an ICMP, and
-				 * retransmissions meanwhile fail with -EBUSY; else every
+				 * retransmissions meanwhile fail with -EBUSY; before, every
 				 * transmission leaves the host and is lost */
-	int64_t neigh_ns;
+	int64_t reach, neigh_ns;
+	int64_t tlp;		/* a tail loss probe this long after the first transmission
+				 * (it is no retransmission: tcp_send_loss_probe() calls
+				 * __tcp_retransmit_skb(), and retrans_stamp stays unset);
+				 * the RTO timer is re-armed from it */
 	bool orphan;
 	long orphan_retries, retries2;
 	int64_t user_timeout;
@@ -82,6 +105,7 @@ struct end {
 /* The running state of a retransmission schedule. */
 struct rtx_run {
 	int64_t now, next, icmp, stamp, skb_ts, late_sum, rto_cur;
+	int64_t fail_at;	/* the neighbour entry has failed (INT64_MAX: not yet) */
 	int64_t prev;		/* the previous check */
 	bool prev_icmp;		/* it was an ICMP's (its time varies with the neighbour's) */
 	int backoff, retransmits;
@@ -162,9 +186,11 @@ static void rtx_fire(const struct sched *s, struct rtx_run *r)
 
 	if (!r->queued) {
 		r->skb_ts = r->now;
-		if (s->neigh) {
+		if (r->now >= r->fail_at) {
 			r->queued = true;
 			r->icmp = r->now + s->neigh_ns;
+		} else if (r->fail_at == INT64_MAX && r->now >= s->reach) {
+			r->fail_at = r->now + STALE_FAIL_NS;
 		}
 	}
 	if (!r->stamped) {
@@ -209,11 +235,11 @@ static bool rtx_icmp(const struct sched *s, struct rtx_run *r)
 static struct end simulate_rtx(const struct sched *s)
 {
 	struct rtx_run r = { .now = s->t_first, .icmp = INT64_MAX, .skb_ts = s->t_first,
-			     .rto_cur = s->rto, .queued = s->neigh };
+			     .rto_cur = s->rto, .fail_at = INT64_MAX };
 	int64_t budget_end;
 
-	if (r.queued)
-		r.icmp = r.now + s->neigh_ns;	/* its timers' lateness is in neigh_ns */
+	if (s->tlp)
+		r.now = timer(s, &r, s->tlp);
 	r.next = timer(s, &r, s->rto);
 	for (int i = 0; i < SIM_EVENTS && r.now < SIM_HORIZON_NS; i++) {
 		bool fire = r.next <= r.icmp;
@@ -286,37 +312,66 @@ struct span {
 	int dies, lives;
 };
 
+static void span_add(struct span *sp, const struct end *e)
+{
+	if (!e->dies) {
+		sp->lives++;
+		return;
+	}
+	sp->dies++;
+	sp->lo = e->t_early < sp->lo ? e->t_early : sp->lo;
+	sp->hi = e->t_late > sp->hi ? e->t_late : sp->hi;
+}
+
+/* A retransmission schedule over the grid of the neighbour (its reachable time, its
+ * failure time: 3 s plus up to NEIGH_SLACK_NS) and of the tail loss probe's delay (from
+ * TLP_MIN_NS to the RTO). */
+static void span_rtx(const struct sched *s, struct span *out)
+{
+	for (int ia = 0; ia <= 4; ia++)
+		for (int in = 0; in <= 4; in++)
+			for (int ip = 0; ip <= 1; ip++) {
+				struct sched v = *s;
+				struct end e;
+
+				v.reach = REACH_MIN_NS + ia * (REACH_MAX_NS - REACH_MIN_NS) / 4;
+				v.neigh_ns = NEIGH_FAIL_NS + in * NEIGH_SLACK_NS / 4;
+				v.tlp = ip ? v.rto : TLP_MIN_NS < v.rto ? TLP_MIN_NS : v.rto;
+				e = simulate_rtx(&v);
+				span_add(out, &e);
+			}
+}
+
 /* Runs the schedule s over the grid of what the model cannot know: the RTO in
  * [rto_lo, rto_hi] (in whole jiffies, as the kernel keeps it), when it started in
- * [t_lo, t_hi], the timer wheel's lateness or none, the neighbour's failure time (3 s plus
- * up to NEIGH_SLACK_NS). */
+ * [t_lo, t_hi], the timer wheel's lateness or none, and for retransmissions the
+ * neighbour's and the probe's times (span_rtx()). */
 static void span_of(struct sched s, int64_t rto_lo, int64_t rto_hi, int64_t t_lo,
-		    int64_t t_hi, bool persist, struct span *out)
+		    int64_t t_hi, struct span *out)
 {
 	int64_t j = model_jiffy_ns(s.hz);
+	int64_t jlo = model_jiffies(rto_lo, s.hz), jhi = model_jiffies(rto_hi, s.hz);
+	/* Every RTO in whole jiffies (a death can move by a whole backoff between two),
+	 * or RTO_STEPS of them over a wide range. */
+	int nr = jhi - jlo < RTO_STEPS ? (int)(jhi - jlo) : RTO_STEPS;
 
 	*out = (struct span){ INT64_MAX, INT64_MIN, 0, 0 };
-	for (int ir = 0; ir <= 4; ir++)
+	for (int ir = 0; ir <= nr; ir++)
 		for (int it = 0; it <= (t_hi > t_lo ? 8 : 0); it++)
-			for (int late = 0; late <= 1; late++)
-				for (int in = 0; in <= (s.neigh ? 4 : 0); in++) {
-					struct sched v = s;
-					struct end e;
+			for (int late = 0; late <= 1; late++) {
+				struct sched v = s;
+				struct end e;
 
-					v.rto = model_jiffies(rto_lo + (rto_hi - rto_lo) * ir / 4,
-							      s.hz) * j;
-					v.t_first = t_lo + (t_hi - t_lo) * it / 8;
-					v.late = late;
-					v.neigh_ns = NEIGH_FAIL_NS + in * NEIGH_SLACK_NS / 4;
-					e = persist ? simulate_persist(&v) : simulate_rtx(&v);
-					if (!e.dies) {
-						out->lives++;
-						continue;
-					}
-					out->dies++;
-					out->lo = e.t_early < out->lo ? e.t_early : out->lo;
-					out->hi = e.t_late > out->hi ? e.t_late : out->hi;
+				v.rto = (jlo + (nr ? (jhi - jlo) * ir / nr : 0)) * j;
+				v.t_first = t_lo + (t_hi - t_lo) * it / 8;
+				v.late = late;
+				if (s.rtx) {
+					span_rtx(&v, out);
+					continue;
 				}
+				e = simulate_persist(&v);
+				span_add(out, &e);
+			}
 }
 
 /* The prediction a span makes: a range when every choice ends the socket, forever when
@@ -364,16 +419,15 @@ static enum fw1_case fin_wait1_client(const struct scenario *c, char *why, size_
 	int fills = model_response_fills(c);
 
 	if (f == FW_FAULT_REBOOT && c->client.at != FW_AT_FIN) {
-		/* Measured by the audit (audit-fin, reboot at after-response): 0.82-1.32 s, not
-		 * the reset at once. finwait's reboot takes the client's link down and up
-		 * within milliseconds, but linkwatch passes a carrier change on at most once a
-		 * second (linkwatch_schedule_work()): the server's veth stays without carrier
-		 * for up to 1 s, its FIN and retransmissions are dropped, and the first one
-		 * after the carrier returns meets the reset. When, depends on that second and
-		 * on the RTO backoff. */
-		snprintf(why, len, "the rebooted client answers the FIN with a reset, but only once "
-			 "the server's link has its carrier back (linkwatch: up to 1 s) and a "
-			 "retransmission reaches it");
+		/* Measured by the audit (audit-fin, reboot at after-response): 0 to 0.4 s,
+		 * not always the reset at once. finwait's reboot drops everything at the
+		 * client host while it kills the client and destroys its sockets, which
+		 * takes milliseconds on a quiet machine and up to hundreds under load: a FIN
+		 * sent meanwhile is lost, and its loss probe or retransmission meets the
+		 * reset. */
+		snprintf(why, len, "the rebooted client answers the FIN with a reset, unless the "
+			 "FIN came while the reboot was under way: then its loss probe or "
+			 "retransmission does");
 		return FW1_UNMODELLED;
 	}
 	if (f == FW_FAULT_NONE || f == FW_FAULT_CRASH || f == FW_FAULT_REBOOT ||
@@ -403,15 +457,15 @@ static enum fw1_case fin_wait1_client(const struct scenario *c, char *why, size_
 			 "window", fw_fault_name(f));
 		return FW1_PERSIST;
 	}
-	if (c->server.close_after_ns < LINK_DOWN_NS) {
+	if (c->server.close_after_ns < VANISHED_NS) {
 		snprintf(why, len, "the FIN races the vanish (close_after < 100ms)");
 		return FW1_UNMODELLED;
 	}
 	if (c->client.at == FW_AT_REQUEST && fills) {
 		/* Measured 0.14-4.21 s with tcp_orphan_retries 1-3: which copy of which
-		 * segment left before the link went down decides retrans_stamp. */
-		snprintf(why, len, "response data was in flight when the link went down: what "
-			 "left the host first races the vanish");
+		 * segment the client ACKed before it vanished decides retrans_stamp. */
+		snprintf(why, len, "response data was in flight when the client vanished: what "
+			 "it ACKed first races the vanish");
 		return FW1_UNMODELLED;
 	}
 	snprintf(why, len, "the client vanished before the FIN");
@@ -468,14 +522,14 @@ static void budget_text(const struct model_facts *f, bool orphan, int hz, char *
 static struct sched sched_of(const struct model_facts *f, const struct model_env *env,
 			     bool orphan)
 {
-	return (struct sched){ .rto_max = f->rto_max_ns, .neigh = true,
+	return (struct sched){ .rto_max = f->rto_max_ns, .rtx = true,
 			       .orphan = orphan, .orphan_retries = f->orphan_retries,
 			       .retries2 = f->retries2, .user_timeout = f->user_timeout_ns,
 			       .hz = env->hz };
 }
 
-/* A FIN sent after the client's link went down: it waits in the neighbour queue, so
- * retrans_stamp is its own first transmission. */
+/* A FIN sent after the client vanished: it leaves and is lost, a tail loss probe follows,
+ * and retrans_stamp is the first retransmission by the RTO timer (tcp_retransmit_skb()). */
 static void predict_rtx(const struct model_facts *f, const struct model_env *env,
 			bool orphan, const char *state, struct prediction *p)
 {
@@ -484,10 +538,11 @@ static void predict_rtx(const struct model_facts *f, const struct model_env *env
 	struct span sp;
 
 	budget_text(f, orphan, env->hz, budget, sizeof(budget));
-	span_of(s, f->rto_lo_ns, f->rto_hi_ns, 0, 0, false, &sp);
-	model_say(p, "%s %s, vanished client: FIN resent (RTO %s..%s doubling), killed when "
-		     "now - retrans_stamp >= %s (tcp_write_timeout); ARP failures revert a "
-		     "backoff (tcp_ld_RTO_revert)", state, orphan ? "orphan" : "held",
+	span_of(s, f->rto_lo_ns, f->rto_hi_ns, 0, 0, &sp);
+	model_say(p, "%s %s, vanished client: FIN lost, a loss probe, then resent (RTO %s..%s "
+		     "doubling), killed when now - retrans_stamp >= %s (tcp_write_timeout); once "
+		     "the neighbour entry fails (15-45 s), ARP failures revert a backoff "
+		     "(tcp_ld_RTO_revert)", state, orphan ? "orphan" : "held",
 		  dur_format(f->rto_lo_ns, a, sizeof(a)),
 		  dur_format(f->rto_hi_ns, b, sizeof(b)), budget);
 	predict_span(&sp, env, p);
@@ -502,8 +557,8 @@ static void predict_persist(const struct scenario *c, const struct model_facts *
 	struct span sp;
 	int64_t t = -c->server.close_after_ns, t_hi = t + ZW_START_NS < 0 ? t + ZW_START_NS : 0;
 
-	s.neigh = false;
-	span_of(s, f->rto_lo_ns, f->rto_hi_ns, t, t_hi, true, &sp);
+	s.rtx = false;
+	span_of(s, f->rto_lo_ns, f->rto_hi_ns, t, t_hi, &sp);
 	if (f->user_timeout_ns)
 		snprintf(u, sizeof(u), ", TCP_USER_TIMEOUT %s from the first probe",
 			 dur_format(f->user_timeout_ns, a, sizeof(a)));

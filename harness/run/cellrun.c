@@ -236,9 +236,44 @@ static int start_clients(struct ctx *c)
 	return 0;
 }
 
+/* vanish and reboot: an agent in the client's namespace, its table ready, so that the
+ * fault itself is one small transaction at the point. */
+static int client_isolate_prepare(struct ctx *c)
+{
+	enum fw_fault f = c->sc->client.fault;
+	char msg[160];
+	int ret;
+
+	if (f != FW_FAULT_VANISH && f != FW_FAULT_REBOOT)
+		return 0;
+	ret = nft_agent_start(&c->client_nft, cell_netns(c->cell, CELL_CLIENT), msg,
+			      sizeof(msg));
+	if (ret == 0)
+		ret = nft_isolate_prepare(&c->client_nft,
+					  cell_addrs(c->cell)->ifname[CELL_CLIENT], msg,
+					  sizeof(msg));
+	if (ret)
+		fail(c, ret, "%s: %s", fw_fault_name(f), msg);
+	return ret;
+}
+
+/* The client host drops every frame at its veth end, or stops doing so: it vanishes
+ * while the server's link keeps its carrier, so the server's packets go out and meet
+ * silence (no ARP reply, no ICMP, no reset), as in front of a host that lost power. */
+static int client_isolate(struct ctx *c, bool on)
+{
+	char msg[160];
+	int ret = nft_isolate(&c->client_nft, on, msg, sizeof(msg));
+
+	if (ret)
+		fail(c, ret, "%s: %s", fw_fault_name(c->sc->client.fault), msg);
+	return ret;
+}
+
 /* reboot: the client host goes away and comes back without its connections' state, so
- * the server's next segment meets a reset. The link is down while the client dies and
- * its sockets are destroyed, so neither its FIN nor the RSTs of SOCK_DESTROY get out. */
+ * the server's next segment meets a reset. The host drops everything while the client
+ * dies and its sockets are destroyed, so neither its FIN nor the RSTs of SOCK_DESTROY
+ * get out. */
 static int do_reboot(struct ctx *c)
 {
 	struct diag_filter f = { 0 };
@@ -246,20 +281,22 @@ static int do_reboot(struct ctx *c)
 	size_t destroyed = 0;
 	int ret;
 
-	if ((ret = cell_link_set(c->cell, CELL_CLIENT, false)))
+	if ((ret = client_isolate(c, true)))
 		return ret;
 	for (int i = 0; i < c->nclients; i++)
 		proc_reap(&c->client[i]);
-	if ((ret = diag_open(cell_netns(c->cell, CELL_CLIENT), &d)))
+	if ((ret = diag_open(cell_netns(c->cell, CELL_CLIENT), &d)) == 0) {
+		f.families = DIAG_F_IPV4 | DIAG_F_IPV6;
+		f.states = DIAG_TRACKED_STATES;
+		f.rport = (uint16_t)c->port;
+		ret = diag_destroy_matching(d, &f, &destroyed);
+		diag_close(d);
+	}
+	if (ret) {
+		fail(c, ret, "reboot: cannot destroy the client's sockets: %s", strerror(-ret));
 		return ret;
-	f.families = DIAG_F_IPV4 | DIAG_F_IPV6;
-	f.states = DIAG_TRACKED_STATES;
-	f.rport = (uint16_t)c->port;
-	ret = diag_destroy_matching(d, &f, &destroyed);
-	diag_close(d);
-	if (ret)
-		return ret;
-	return cell_link_set(c->cell, CELL_CLIENT, true);
+	}
+	return client_isolate(c, false);
 }
 
 struct finished_arg {
@@ -306,12 +343,10 @@ static int do_fault(struct ctx *c)
 		wait_fin_acked(c);
 	switch (c->sc->client.fault) {
 	case FW_FAULT_VANISH:
-		if ((ret = cell_link_set(c->cell, CELL_CLIENT, false)))
-			fail(c, ret, "vanish: cannot take the client's link down: %s", strerror(-ret));
+		ret = client_isolate(c, true);
 		break;
 	case FW_FAULT_REBOOT:
-		if ((ret = do_reboot(c)))
-			fail(c, ret, "reboot: %s", strerror(-ret));
+		ret = do_reboot(c);
 		break;
 	default:
 		break; /* the client did it itself */
@@ -345,6 +380,7 @@ static void teardown(struct ctx *c)
 	}
 	sampler_free(c->sampler);
 	free(c->tuples);
+	nft_agent_stop(&c->client_nft);
 	/* What an external server forked or daemonized would keep the namespaces alive. */
 	if (c->cell) {
 		proc_kill_netns(cell_netns(c->cell, CELL_SERVER));
@@ -391,7 +427,8 @@ static int build_cell(struct ctx *c, unsigned slot)
 		}
 	}
 	if ((ret = set_sysctls(c, CELL_SERVER, &c->sc->sysctl)) ||
-	    (ret = set_sysctls(c, CELL_CLIENT, &c->sc->client_sysctl)))
+	    (ret = set_sysctls(c, CELL_CLIENT, &c->sc->client_sysctl)) ||
+	    (ret = client_isolate_prepare(c)))
 		return ret;
 	a = cell_addrs(c->cell);
 	snprintf(c->addr, sizeof(c->addr), "%s", c->sc->family == FW_IPV6 ?
@@ -506,7 +543,7 @@ static void read_counters(struct ctx *c, struct counters *base, bool end)
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out)
 {
-	struct ctx c = { .env = env, .sc = sc, .out = out };
+	struct ctx c = { .env = env, .sc = sc, .out = out, .client_nft = { 0, -1 } };
 	struct counters *base = malloc(sizeof(*base));
 
 	memset(out, 0, sizeof(*out));

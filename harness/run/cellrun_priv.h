@@ -20,6 +20,7 @@
 #include "cellrun.h"
 #include "diag.h"
 #include "evpipe.h"
+#include "nft.h"
 #include "owner.h"
 #include "proc.h"
 #include "util.h"
@@ -76,6 +77,7 @@ struct ctx {
 	struct diag_tuple *tuples;
 	size_t n_tuples;
 	int64_t t_clients;	/* just before the first client was started */
+	struct nft_agent client_nft;	/* vanish, reboot: the client host's rules */
 	struct cell_held held;
 	bool counters_base;	/* the counters were read at the cell's start */
 };
