@@ -28,8 +28,9 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 	[FW_K_DESCRIPTION] = { "scenario", "description", FW_T_TEXT, SC(description),
 		.dflt = "", .help = "one line saying what the scenario shows" },
 	[FW_K_CONNECTIONS] = { "scenario", "connections", FW_T_INT, SC(connections),
-		.lo = 1, .hi = 100000, .dflt = "1", .matrix = true,
-		.help = "client connections in each cell" },
+		.lo = 1, .hi = 1000000, .dflt = "1", .matrix = true,
+		.help = "client connections in each cell (a cell runs up to 322 560: five client "
+			"addresses' source ports)" },
 	[FW_K_LIMIT] = { "scenario", "limit", FW_T_DURATION, SC(limit_ns), .lo = 1,
 		.hi = INT64_MAX, .dflt = "30s", .matrix = true,
 		.help = "a socket still alive then is reported as lasting >= limit" },

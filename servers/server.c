@@ -168,7 +168,7 @@ static void do_close(struct server *s, int fd)
 
 static void do_accept(struct server *s)
 {
-	for (;;) {
+	while (!s->listener_paused) {
 		struct sockaddr_storage rs, ls;
 		socklen_t rlen = sizeof(rs), llen = sizeof(ls);
 		struct epoll_event ev = { .events = EPOLLIN };

@@ -5,9 +5,11 @@
 
 #include "addr.h"
 
-/* 198.18.0.0/15, host byte order. */
+/* 198.18.0.0/15, host byte order; the slots' /30s in its first half, the extra client
+ * addresses in 198.19.0.0/16. */
 #define V4_BASE 0xc6120000u
 #define V4_MASK 0xfffe0000u
+#define V4_EXTRA_BASE 0xc6130000u
 /* fd46:696e::/32: "Fin" in ASCII after the ULA prefix byte fd. */
 static const unsigned char v6_base[4] = { 0xfd, 0x46, 0x69, 0x6e };
 
@@ -46,6 +48,28 @@ int addr_slot(unsigned slot, int family, struct addr_pair *out)
 		memset(out, 0, sizeof(*out));
 		return -EAFNOSUPPORT;
 	}
+}
+
+int addr_client_extra(unsigned slot, int family, unsigned k, void *out)
+{
+	struct addr_pair p;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	if (k >= ADDR_CLIENT_EXTRA)
+		return -ERANGE;
+	if ((ret = addr_slot(slot, family, &p)))
+		return ret;
+	if (family == AF_INET) {
+		struct in_addr a = { htonl(V4_EXTRA_BASE + ADDR_CLIENT_EXTRA * slot + k) };
+
+		memcpy(out, &a, sizeof(a));
+	} else {
+		p.client.v6.s6_addr[15] = (unsigned char)(3 + k);
+		memcpy(out, &p.client.v6, sizeof(p.client.v6));
+	}
+	return 0;
 }
 
 bool addr_in_lab(int family, const void *a)

@@ -414,6 +414,65 @@ int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, cha
 	return sysctl_ns_read(cell->ns[side], key, buf, len);
 }
 
+/* The IPv4 extras' /30 routed on the server's link. */
+static int route_extras(struct cell *cell)
+{
+	struct nl_sock *sk = NULL;
+	struct in_addr net;
+	int ret = addr_client_extra(cell->a.slot, AF_INET, 0, &net);
+
+	if (ret == 0)
+		ret = link_sock_open(cell->ns[CELL_SERVER], false, &sk);
+	if (ret == 0)
+		ret = link_route_add(sk, cell->a.ifindex[CELL_SERVER], AF_INET, &net,
+				     ADDR_V4_EXTRA_PREFIX);
+	link_sock_close(sk);
+	return ret;
+}
+
+int cell_client_addrs(struct cell *cell, unsigned n, struct fw_err *err)
+{
+	struct nl_sock *sk = NULL, *mon = NULL;
+	int ifindex = cell->a.ifindex[CELL_CLIENT], ret;
+	const char *step = "open netlink socket";
+	struct in6_addr a6;
+	struct in_addr a4;
+	char where[32];
+
+	if (n > ADDR_CLIENT_EXTRA)
+		return fw_err_set(err, -ERANGE, "lab", 0, "at most %u more client addresses",
+				  ADDR_CLIENT_EXTRA);
+	/* Listen before adding, so that the IPv6 addresses' announcements are not missed. */
+	ret = link_sock_open(cell->ns[CELL_CLIENT], false, &sk);
+	if (ret == 0)
+		ret = link_sock_open(cell->ns[CELL_CLIENT], true, &mon);
+	for (unsigned k = 0; k < n && ret == 0; k++) {
+		step = "add client addresses";
+		ret = addr_client_extra(cell->a.slot, AF_INET, k, &a4);
+		if (ret == 0)
+			ret = addr_client_extra(cell->a.slot, AF_INET6, k, &a6);
+		if (ret == 0)
+			ret = link_addr_add(sk, ifindex, AF_INET, &a4, 32, false);
+		if (ret == 0)
+			ret = link_addr_add(sk, ifindex, AF_INET6, &a6, 128, false);
+		/* One at a time: until announced (link_wait_up()), solicitations for an
+		 * address are dropped, and the wait consumes the others' announcements. */
+		if (ret == 0)
+			ret = link_wait_addr(sk, mon, ifindex, &a6, LAB_READY_TIMEOUT);
+	}
+	if (ret == 0 && n) {
+		step = "route the client addresses";
+		ret = route_extras(cell);
+	}
+	link_sock_close(sk);
+	link_sock_close(mon);
+	if (ret < 0) {
+		snprintf(where, sizeof(where), "cell %u", cell->a.slot);
+		fw_err_set(err, ret, where, 0, "%s: %s", step, strerror(-ret));
+	}
+	return ret;
+}
+
 int cell_link_set(struct cell *cell, enum cell_side side, bool up)
 {
 	enum cell_side peer = side == CELL_SERVER ? CELL_CLIENT : CELL_SERVER;

@@ -98,6 +98,17 @@ int cell_sysctl_set(struct cell *cell, enum cell_side side, const char *key,
 int cell_sysctl_get(struct cell *cell, enum cell_side side, const char *key, char *buf,
 		    size_t len);
 
+/* A client's addresses at most: its own and the extra ones. */
+#define LAB_CLIENT_ADDRS_MAX (1u + ADDR_CLIENT_EXTRA)
+
+/* Gives the client n (<= ADDR_CLIENT_EXTRA) more addresses of each family beside its own
+ * (addr_client_extra(): IPv4 as /32s, IPv6 as /128s in the cell's /64) and the server a
+ * route to the IPv4 ones on its veth end (the /64 is on that link already); returns
+ * once the client's kernel answers neighbour solicitations for the IPv6 ones. A cell
+ * with a router between the sides must route them too. Returns 0 or -errno with err
+ * (may be NULL) filled. */
+int cell_client_addrs(struct cell *cell, unsigned n, struct fw_err *err);
+
 /* Sets that side's veth end up or down (down: the peer loses carrier and the side
  * "vanishes"; its addresses are kept). Up makes sure the addresses are there and
  * waits until both ends can send again. Returns 0 or -errno. */

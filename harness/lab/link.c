@@ -14,6 +14,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
 #include <netlink/socket.h>
 
 #include "link.h"
@@ -176,6 +177,41 @@ out:
 	return ret;
 }
 
+int link_route_add(struct nl_sock *sk, int ifindex, int family, const void *dst,
+		   unsigned prefixlen)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *a = NULL;
+	size_t alen = family_len(family);
+	int ret = -ENOMEM;
+
+	if (!alen) {
+		ret = -EAFNOSUPPORT;
+		goto out;
+	}
+	a = nl_addr_build(family, dst, alen);
+	if (!rt || !nh || !a)
+		goto out;
+	nl_addr_set_prefixlen(a, (int)prefixlen);
+	rtnl_route_set_family(rt, (uint8_t)family);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_scope(rt, RT_SCOPE_LINK);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	if ((ret = nlerr_to_errno(rtnl_route_set_dst(rt, a))) < 0)
+		goto out;
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh);
+	nh = NULL; /* the route owns it */
+	ret = nlerr_to_errno(rtnl_route_add(sk, rt, NLM_F_EXCL));
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	nl_addr_put(a);
+	rtnl_route_put(rt);
+	return ret;
+}
+
 /* Returns when poll says mon is readable or the deadline passed: 0, -ETIMEDOUT, -errno. */
 static int mon_poll(struct nl_sock *mon, int64_t deadline)
 {
@@ -216,13 +252,14 @@ static void mon_note(struct nlmsghdr *h, int ifindex, const void *addr6, bool *o
 	}
 }
 
-int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
-		 int64_t timeout_ns)
+/* link_wait_up(), or only the address's announcement when !need_oper. */
+static int wait_notes(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		      bool need_oper, int64_t timeout_ns)
 {
 	int64_t deadline = mono_ns() + timeout_ns;
 	int fd = nl_socket_get_fd(mon);
 	char buf[16384] __attribute__((aligned(8)));
-	bool oper = false, addr = addr6 == NULL;
+	bool oper = !need_oper, addr = addr6 == NULL;
 
 	while (!oper || !addr) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -255,6 +292,18 @@ int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const voi
 			mon_note(h, ifindex, addr6, &oper, &addr);
 	}
 	return 0;
+}
+
+int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		 int64_t timeout_ns)
+{
+	return wait_notes(sk, mon, ifindex, addr6, true, timeout_ns);
+}
+
+int link_wait_addr(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		   int64_t timeout_ns)
+{
+	return wait_notes(sk, mon, ifindex, addr6, false, timeout_ns);
 }
 
 int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up)

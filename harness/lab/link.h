@@ -39,6 +39,11 @@ int link_set_up(struct nl_sock *sk, int ifindex, bool up);
 int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
 		  unsigned prefixlen, bool exist_ok);
 
+/* Adds a route to dst/prefixlen (network byte order) on the link ifindex, scope link, in
+ * the main table: reachable on that wire, no gateway. Returns 0 or -errno. */
+int link_route_add(struct nl_sock *sk, int ifindex, int family, const void *dst,
+		   unsigned prefixlen);
+
 /* Waits at most timeout_ns until mon has announced that ifindex is operationally up
  * and, unless addr6 is NULL, the IPv6 address addr6 on ifindex. The link notification
  * comes from linkwatch_do_dev() after dev_activate(): until then the link's queue is
@@ -51,6 +56,10 @@ int link_addr_add(struct nl_sock *sk, int ifindex, int family, const void *addr,
  * overflow, sk asks for the link state. Returns 0, -ETIMEDOUT or -errno. */
 int link_wait_up(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
 		 int64_t timeout_ns);
+
+/* The same wait for the announcement of addr6 alone, on a link already up. */
+int link_wait_addr(struct nl_sock *sk, struct nl_sock *mon, int ifindex, const void *addr6,
+		   int64_t timeout_ns);
 
 /* Reads whether ifindex is administratively up (IFF_UP) and operationally up.
  * Returns 0 or -errno. */

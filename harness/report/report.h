@@ -177,6 +177,14 @@ struct report_expect {
 	const char *why;
 };
 
+/* How the cell's sampler kept its period (JSON "sampler"). */
+struct report_sampling {
+	bool have;
+	int64_t interval_ns;
+	uint64_t samples, missed;	/* dumps taken; deadlines skipped by a late dump */
+	int64_t dump_mean_ns, dump_max_ns;
+};
+
 struct report_cell {
 	const char *name;
 	const struct report_param *params;
@@ -208,6 +216,7 @@ struct report_cell {
 	const struct report_counter_check *counter_checks;
 	size_t n_counter_checks;
 	const struct report_series *series;	/* NULL: the cell never sampled */
+	struct report_sampling sampling;
 };
 
 struct report {

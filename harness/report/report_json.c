@@ -191,6 +191,19 @@ static struct json_object *json_series(const struct report_series *sr)
 	return o;
 }
 
+/* "sampler": the period, the dumps, the deadlines missed and what a dump cost. */
+static struct json_object *json_sampling(const struct report_sampling *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	jset(o, "interval", jsec(s->interval_ns));
+	jset(o, "samples", json_object_new_int64((int64_t)s->samples));
+	jset(o, "missed", json_object_new_int64((int64_t)s->missed));
+	jset(o, "dump_mean", jsec(s->dump_mean_ns));
+	jset(o, "dump_max", jsec(s->dump_max_ns));
+	return o;
+}
+
 static struct json_object *json_cell(const struct report_cell *c)
 {
 	struct json_object *o = json_object_new_object(), *params, *fw, *ex;
@@ -247,6 +260,8 @@ static struct json_object *json_cell(const struct report_cell *c)
 		jset(o, "series", json_series(c->series));
 	if (c->error)
 		jset(o, "error", jstr(c->error));
+	if (c->sampling.have)
+		jset(o, "sampler", json_sampling(&c->sampling));
 	if (c->n_sockopts) {
 		struct json_object *so = json_sockopts(&c->sockopts[0]), *others;
 

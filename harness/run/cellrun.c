@@ -24,6 +24,9 @@
 #define PORT_RANGE_WIDE "1024 65535"
 #define PORTS_DEFAULT 28232	/* 32768..60999, a new namespace's default */
 #define PORTS_WIDE 64512
+/* finwait-server's listen() backlog: its default, and what net.core.somaxconn takes. */
+#define ACCEPT_QUEUE_MIN 4096
+#define ACCEPT_QUEUE_MAX 65535
 
 /* Waits up to timeout_ms for status lines from the children and handles them. */
 static void pump(struct ctx *c, int timeout_ms)
@@ -99,12 +102,33 @@ static long nofile_hard(void)
 	return (long)rl.rlim_max;
 }
 
+/* An accept queue for every connection of the cell: the clients pace their handshakes,
+ * not the server's accepts, and a server slower than them (a loaded host, a 100 000
+ * connection cell) overflows the default 4096 (ListenOverflows, then SYN retransmissions
+ * that inflate the RTO and with it the FIN_WAIT2 timer). The scenario's own
+ * net.core.somaxconn is kept. Returns 0 or -errno (recorded); *backlog for --backlog. */
+static int size_accept_queue(struct ctx *c, char *backlog, size_t len)
+{
+	long n = c->sc->connections < ACCEPT_QUEUE_MIN ? ACCEPT_QUEUE_MIN : c->sc->connections;
+	int ret;
+
+	if (n > ACCEPT_QUEUE_MAX)
+		n = ACCEPT_QUEUE_MAX;
+	snprintf(backlog, len, "%ld", n);
+	if (n == ACCEPT_QUEUE_MIN || scen_kvlist_get(&c->sc->sysctl, "net.core.somaxconn"))
+		return 0;
+	ret = cell_sysctl_set(c->cell, CELL_SERVER, "net.core.somaxconn", backlog, &c->out->err);
+	if (ret)
+		c->out->rc = ret;
+	return ret;
+}
+
 /* Starts finwait-server and waits until it listens. Returns 0 or -errno (recorded). */
 static int start_builtin_server(struct ctx *c)
 {
 	const struct fw_server_cfg *s = &c->sc->server;
-	char listen[80], maxc[24], opts[512];
-	char *argv[8 + 2 * FW_K_COUNT];
+	char listen[80], maxc[24], backlog[24], opts[512];
+	char *argv[10 + 2 * FW_K_COUNT];
 	size_t n = 0;
 	int ret;
 	int64_t deadline;
@@ -126,6 +150,10 @@ static int start_builtin_server(struct ctx *c)
 	snprintf(maxc, sizeof(maxc), "%ld", c->sc->connections + 16);
 	argv[n++] = "--max-conns";
 	argv[n++] = maxc;
+	if ((ret = size_accept_queue(c, backlog, sizeof(backlog))))
+		return ret;
+	argv[n++] = "--backlog";
+	argv[n++] = backlog;
 	argv[n++] = "--status-fd";
 	argv[n++] = "3";
 	argv[n] = NULL;
@@ -165,12 +193,52 @@ static int start_sampler(struct ctx *c)
 	return ret;
 }
 
+/* The client's source addresses, as --source options at src (2 * LAB_CLIENT_ADDRS_MAX + 1
+ * slots, NULL-terminated): none while its own address has ports enough; else so many
+ * that each address needs at most half its ports (past half, every connect() walks the
+ * first half: see finwait-client's ensure_ports()), its own first, the others added to
+ * the cell. Returns 0 or -errno (recorded). */
+static int client_sources(struct ctx *c, char **src)
+{
+	const struct cell_addrs *a = cell_addrs(c->cell);
+	long conns = c->sc->connections, half = PORTS_WIDE / 2;
+	int fam = c->sc->family == FW_IPV6 ? AF_INET6 : AF_INET, ret;
+	unsigned n = (unsigned)((conns + half - 1) / half), k = 0;
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	src[0] = NULL;
+	if (conns > (long)LAB_CLIENT_ADDRS_MAX * PORTS_WIDE) {
+		fail(c, -EADDRNOTAVAIL, "%ld connections need more than the %d source ports of "
+		     "the client's %u addresses", conns, PORTS_WIDE, LAB_CLIENT_ADDRS_MAX);
+		return c->out->rc;
+	}
+	if (n <= 1)
+		return 0;
+	if (n > LAB_CLIENT_ADDRS_MAX)
+		n = LAB_CLIENT_ADDRS_MAX;
+	if ((ret = cell_client_addrs(c->cell, n - 1, &c->out->err))) {
+		c->out->rc = ret;
+		return ret;
+	}
+	src[k++] = "--source";
+	src[k++] = (char *)(fam == AF_INET6 ? a->v6_str[CELL_CLIENT] : a->v4_str[CELL_CLIENT]);
+	for (unsigned i = 0; i + 1 < n; i++) {
+		addr_client_extra(a->slot, fam, i, buf);
+		inet_ntop(fam, buf, c->sources[i], sizeof(c->sources[i]));
+		src[k++] = "--source";
+		src[k++] = c->sources[i];
+	}
+	src[k] = NULL;
+	return 0;
+}
+
 /* Starts the client processes: CLIENT_MAX_CONNS connections each at most. */
 static int start_clients(struct ctx *c)
 {
 	const struct scenario *sc = c->sc;
 	char connect[80], n[24], timeout[32], opts[256];
-	char *argv[12 + 2 * FW_K_COUNT];
+	char *argv[12 + 2 * FW_K_COUNT + 2 * LAB_CLIENT_ADDRS_MAX];
+	char *src[2 * LAB_CLIENT_ADDRS_MAX + 1];
 	long left = sc->connections, per = nofile_hard() - CLIENT_FD_RESERVE;
 	size_t i = 0, nidx;
 	int ret;
@@ -183,11 +251,8 @@ static int start_clients(struct ctx *c)
 		return c->out->rc;
 	}
 
-	if (sc->connections > PORTS_WIDE) {
-		fail(c, -EADDRNOTAVAIL, "%ld connections need more than the %d source ports of "
-		     "the client's one address", sc->connections, PORTS_WIDE);
-		return c->out->rc;
-	}
+	if ((ret = client_sources(c, src)))
+		return ret;
 	/* Several clients share the namespace's ports; each sizes the range only for its
 	 * own connections, so the orchestrator widens it for all of them. */
 	if (sc->connections > PORTS_DEFAULT / 2 &&
@@ -213,12 +278,15 @@ static int start_clients(struct ctx *c)
 	argv[i++] = "3";
 	/* mode, at and fault from the schema; a fault finwait performs (vanish, reboot)
 	 * leaves the client holding its sockets until then. */
-	ret = ep_schema_argv(FW_SCOPE_CLIENT, &sc->client, 0, argv, &i, ARRAY_SIZE(argv) - 1,
-			     opts, sizeof(opts));
+	ret = ep_schema_argv(FW_SCOPE_CLIENT, &sc->client, 0, argv, &i,
+			     ARRAY_SIZE(argv) - ARRAY_SIZE(src), opts, sizeof(opts));
 	if (ret) {
 		fail(c, ret, "finwait-client's command line is too long");
 		return ret;
 	}
+	for (size_t j = 0; src[j]; j++)
+		argv[i++] = src[j];
+	argv[i] = NULL;
 	while (left > 0 && c->nclients < MAX_CLIENTS) {
 		long k = left < per ? left : per;
 

@@ -67,6 +67,7 @@ struct ctx {
 	struct sampler *sampler;
 	char *dir;		/* external server's folder */
 	char addr[INET6_ADDRSTRLEN];	/* server address, no brackets */
+	char sources[LAB_CLIENT_ADDRS_MAX - 1][INET6_ADDRSTRLEN]; /* the client's others */
 	int port;
 	bool listening;
 	int server_procs;	/* finwait-server's processes (its listening line's workers=) */

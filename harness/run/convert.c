@@ -275,6 +275,22 @@ static int convert_series(struct cell_report *r, const struct series *s, int64_t
 	return 0;
 }
 
+/* The sampler's own account of its period (JSON "sampler"). */
+static void convert_sampling(struct report_cell *rc, const struct scenario *sc,
+			     const struct cell_outcome *out)
+{
+	struct sampler_counts k;
+
+	if (!out->sampler)
+		return;
+	sampler_counts(out->sampler, &k);
+	rc->sampling = (struct report_sampling){
+		.have = true, .interval_ns = sc->interval_ns, .samples = k.samples,
+		.missed = k.missed, .dump_max_ns = k.max_dump_ns,
+		.dump_mean_ns = k.samples ? k.total_dump_ns / (int64_t)k.samples : 0,
+	};
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -296,6 +312,7 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 			return ret;
 	}
 	convert_sockopts(r, out);
+	convert_sampling(rc, sc, out);
 	rc->verdict = judge_cell(sc, menv, out, &r->judged, r->why, sizeof(r->why));
 	rc->expect = r->judged.expect;
 	convert_expects(r, sc, rc->verdict);

@@ -22,8 +22,9 @@
 #define FINWAIT_SCENARIO_DIR "tests/scenarios"
 #endif
 
-/* One client address has this many ephemeral ports towards one server port. */
-#define MAX_CELL_CONNECTIONS 64512
+/* One client address has 64 512 ephemeral ports towards one server port, and a cell's
+ * client has up to LAB_CLIENT_ADDRS_MAX addresses. */
+#define MAX_CELL_CONNECTIONS ((int)LAB_CLIENT_ADDRS_MAX * 64512)
 
 const char *run_scenario_dir(void)
 {
@@ -288,8 +289,9 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 
 	if (sc->connections > MAX_CELL_CONNECTIONS)
 		return scen_fail_at(sc, FW_K_CONNECTIONS, FW_K_CONNECTIONS, err, "%s: at most "
-				    "%d connections a cell (the source ports of the client's one "
-				    "address)", sc->name, MAX_CELL_CONNECTIONS);
+				    "%d connections a cell (the source ports of the client's %u "
+				    "addresses)", sc->name, MAX_CELL_CONNECTIONS,
+				    LAB_CLIENT_ADDRS_MAX);
 	/* A socket still in FIN_WAIT2 at the limit is reported as lasting >= limit: an
 	 * expected end later than that could never be seen. */
 	if (!judge_expect(sc, menv, &p) && p.kind == PRED_RANGE &&

@@ -30,15 +30,15 @@ static void test_first_last(void **state)
 	check_str(AF_INET, &p.server.v4, "198.18.0.1");
 	check_str(AF_INET, &p.client.v4, "198.18.0.2");
 	assert_int_equal(addr_slot(ADDR_SLOTS - 1, AF_INET, &p), 0);
-	check_str(AF_INET, &p.server.v4, "198.19.255.253");
-	check_str(AF_INET, &p.client.v4, "198.19.255.254");
+	check_str(AF_INET, &p.server.v4, "198.18.255.253");
+	check_str(AF_INET, &p.client.v4, "198.18.255.254");
 
 	assert_int_equal(addr_slot(0, AF_INET6, &p), 0);
 	assert_int_equal(p.prefixlen, 64);
 	check_str(AF_INET6, &p.server.v6, "fd46:696e::1");
 	check_str(AF_INET6, &p.client.v6, "fd46:696e::2");
 	assert_int_equal(addr_slot(ADDR_SLOTS - 1, AF_INET6, &p), 0);
-	check_str(AF_INET6, &p.server.v6, "fd46:696e:0:7fff::1");
+	check_str(AF_INET6, &p.server.v6, "fd46:696e:0:3fff::1");
 	assert_int_equal(addr_slot(4097, AF_INET6, &p), 0);
 	check_str(AF_INET6, &p.client.v6, "fd46:696e:0:1001::2");
 }
@@ -99,6 +99,54 @@ static void test_no_overlap(void **state)
 	free(seen6);
 }
 
+/* The extra client addresses: four a slot in 198.19.0.0/16, never a slot's own address
+ * nor another slot's extra; ::3 onwards in the slot's /64. */
+static void test_client_extra(void **state)
+{
+	uint8_t *seen = calloc(1u << 16, 1);
+	struct in_addr a4;
+	struct in6_addr a6;
+	(void)state;
+	assert_non_null(seen);
+	assert_int_equal(addr_client_extra(0, AF_INET, 0, &a4), 0);
+	check_str(AF_INET, &a4, "198.19.0.0");
+	assert_int_equal(addr_client_extra(1, AF_INET, 3, &a4), 0);
+	check_str(AF_INET, &a4, "198.19.0.7");
+	assert_int_equal(addr_client_extra(ADDR_SLOTS - 1, AF_INET, 3, &a4), 0);
+	check_str(AF_INET, &a4, "198.19.255.255");
+	assert_int_equal(addr_client_extra(4097, AF_INET6, 1, &a6), 0);
+	check_str(AF_INET6, &a6, "fd46:696e:0:1001::4");
+	assert_int_equal(addr_client_extra(0, AF_INET, ADDR_CLIENT_EXTRA, &a4), -ERANGE);
+	assert_int_equal(addr_client_extra(ADDR_SLOTS, AF_INET, 0, &a4), -ERANGE);
+	assert_int_equal(addr_client_extra(0, AF_UNIX, 0, &a4), -EAFNOSUPPORT);
+	assert_int_equal(addr_client_extra(0, AF_INET, 0, NULL), -EINVAL);
+	for (unsigned s = 0; s < ADDR_SLOTS; s++) {
+		struct addr_pair p6;
+		uint32_t first = 0;
+
+		assert_int_equal(addr_slot(s, AF_INET6, &p6), 0);
+		for (unsigned k = 0; k < ADDR_CLIENT_EXTRA; k++) {
+			uint32_t h;
+
+			assert_int_equal(addr_client_extra(s, AF_INET, k, &a4), 0);
+			assert_true(addr_in_lab(AF_INET, &a4));
+			h = ntohl(a4.s_addr);
+			/* Outside every slot's /30 (198.18.0.0/16), in one /30 a slot. */
+			assert_int_equal(h >> 16, 0xc613u);
+			assert_int_equal(seen[h & 0xffffu], 0);
+			seen[h & 0xffffu] = 1;
+			if (k == 0)
+				first = h;
+			assert_int_equal(h >> (32 - ADDR_V4_EXTRA_PREFIX),
+					 first >> (32 - ADDR_V4_EXTRA_PREFIX));
+			assert_int_equal(addr_client_extra(s, AF_INET6, k, &a6), 0);
+			assert_memory_equal(a6.s6_addr, p6.net.v6.s6_addr, 15);
+			assert_int_equal(a6.s6_addr[15], 3 + k);
+		}
+	}
+	free(seen);
+}
+
 static void test_in_lab(void **state)
 {
 	struct in_addr a4;
@@ -124,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_first_last),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_no_overlap),
+		cmocka_unit_test(test_client_extra),
 		cmocka_unit_test(test_in_lab),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,7 +181,7 @@ static const struct {
 	{ "[scenario]\nname = x\nlimit = 0s\n", 3, "bad limit '0s'" },
 	{ "[scenario]\nname = x\ninterval = -1ms\n", 3, "bad interval '-1ms'" },
 	{ "[scenario]\nname = x\nconnections = 0\n", 3, "bad connections '0'" },
-	{ "[scenario]\nname = x\nconnections = 100001\n", 3, "bad connections '100001'" },
+	{ "[scenario]\nname = x\nconnections = 1000001\n", 3, "bad connections '1000001'" },
 	{ "[scenario]\nname = x\nconnections = 2.5\n", 3, "bad connections '2.5'" },
 	{ "[scenario]\nname = x\nfamily = ipv5\n", 3, "bad family 'ipv5' (ipv4 | ipv6)" },
 	{ "[scenario]\nname = x y\n", 2, "bad name 'x y'" },
