@@ -140,7 +140,7 @@ struct html_cell {
 	struct html_bins life;	/* FIN_WAIT2 lifetimes, the ended ones' midpoints */
 	size_t life_ended, life_open;
 	double life_open_min;
-	double t_end;
+	double t_first, t_end;	/* the earliest and latest times seen */
 };
 
 static void lane_clear(struct html_lane *l)
@@ -175,6 +175,7 @@ struct html_cell *html_cell_new(void)
 	if (!hc)
 		return NULL;
 	hc->groups = calloc(GROUP_SLOTS, sizeof(*hc->groups));
+	hc->t_first = INFINITY;
 	if (!hc->groups || html_bins_init(&hc->pile, HTML_N_STYLES) ||
 	    html_bins_init(&hc->life, 1)) {
 		html_cell_free(hc);
@@ -204,6 +205,8 @@ static void see_time(struct html_cell *hc, double t)
 {
 	if (t > hc->t_end)
 		hc->t_end = t;
+	if (t < hc->t_first)
+		hc->t_first = t;
 }
 
 /* One state, or one phase of it, as a bar: times from o ("entered", "left"). */
@@ -215,6 +218,7 @@ static void seg_times(struct html_cell *hc, struct html_seg *g, struct json_obje
 		g->in_lo = g->in_hi = 0;
 	g->open = !html_pair(o, "left", &g->out_lo, &g->out_hi);
 	json_object_object_get_ex(o, "lifetime", &life);
+	see_time(hc, g->in_lo);
 	see_time(hc, g->in_hi);
 	if (g->open)
 		see_time(hc, g->in_lo + html_num(life, "min", 0));
@@ -417,7 +421,7 @@ static void curves_free(struct curves *c)
 	}
 }
 
-/* A step curve of len points cut to CURVE_COLUMNS columns over [0, t_end]: a column with
+/* A step curve of len points cut to CURVE_COLUMNS columns over [t_begin, t_end]: a column with
  * points takes their largest count from its first point's time (so that a peak is never
  * lost), the next ones its last count; a point is kept where the count changes. None when every count is 0. */
 static int curve_set(struct html_view *v, struct curves *c, int s, const double *t,
@@ -429,10 +433,13 @@ static int curve_set(struct html_view *v, struct curves *c, int s, const double 
 	size_t k = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		long col = v->t_end > 0 ? (long)(t[i] / v->t_end * CURVE_COLUMNS) : 0;
+		double span = v->t_end - v->t_begin;
+		long col = span > 0 ? (long)((t[i] - v->t_begin) / span * CURVE_COLUMNS) : 0;
 
-		if (col < 0 || col > CURVE_COLUMNS)
+		if (col > CURVE_COLUMNS)
 			continue;
+		if (col < 0)
+			col = 0;
 		if (!seen[col])
 			first[col] = t[i];
 		most[col] = seen[col] ? fmax(most[col], n[i]) : n[i];
@@ -453,7 +460,8 @@ static int curve_set(struct html_view *v, struct curves *c, int s, const double 
 			carry = last[col];
 		if (val == prev)
 			continue;
-		c->t[s][k] = seen[col] ? first[col] : v->t_end * (double)col / CURVE_COLUMNS;
+		c->t[s][k] = seen[col] ? first[col] : v->t_begin + (v->t_end - v->t_begin) *
+						      (double)col / CURVE_COLUMNS;
 		c->n[s][k++] = prev = val;
 	}
 	v->curve_t[s] = c->t[s];
@@ -481,8 +489,6 @@ static int curves_series(struct html_view *v, struct curves *c, struct json_obje
 		goto out;
 	for (size_t i = 0; i < len; i++)
 		t[i] = json_object_get_double(json_object_array_get_idx(ts, i));
-	if (t[len - 1] > v->t_end)
-		v->t_end = t[len - 1];
 	json_object_object_foreach(series, key, arr) {
 		if (!strcmp(key, "t") || !json_object_is_type(arr, json_type_array) ||
 		    json_object_array_length(arr) != len)
@@ -518,6 +524,36 @@ static int curves_bins(struct html_view *v, struct curves *c, const struct html_
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* The time axes: from the first socket seen (in the connections or in the series), when
+ * the cell spent a good part of its time before it, to the last time seen. */
+static void view_times(struct html_view *v, struct html_cell *hc, struct json_object *cell)
+{
+	struct json_object *series = NULL, *ts = NULL;
+	double first = hc->t_first;
+	size_t len;
+
+	v->t_end = hc->t_end;
+	if (json_object_object_get_ex(cell, "series", &series) &&
+	    json_object_object_get_ex(series, "t", &ts) &&
+	    json_object_is_type(ts, json_type_array) && (len = json_object_array_length(ts))) {
+		v->t_end = fmax(v->t_end, json_object_get_double(json_object_array_get_idx(ts,
+											 len - 1)));
+		json_object_object_foreach(series, key, arr) {
+			for (size_t i = 0; strcmp(key, "t") && i < len &&
+			     i < json_object_array_length(arr); i++)
+				if (json_object_get_double(json_object_array_get_idx(arr, i)) > 0) {
+					first = fmin(first, json_object_get_double(
+						json_object_array_get_idx(ts, i)));
+					break;
+				}
+		}
+	}
+	if (!isfinite(first) || first > v->t_end)
+		first = 0;
+	first -= (v->t_end - first) * 0.05;
+	v->t_begin = first > 0.15 * v->t_end ? first : 0;
 }
 
 static int by_count(const void *a, const void *b)
@@ -582,7 +618,7 @@ int html_cell_write(struct html_cell *hc, struct json_object *cell, size_t index
 	struct html_lane *shown = NULL;
 	int ret = -ENOMEM;
 
-	v.t_end = hc->t_end;
+	view_times(&v, hc, cell);
 	ret = curves_series(&v, &c, cell);
 	if (ret == 0)
 		ret = curves_bins(&v, &c, &hc->pile);

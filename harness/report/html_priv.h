@@ -91,7 +91,8 @@ int html_cell_write(struct html_cell *hc, struct json_object *cell, size_t index
 
 /* What the pictures need of a cell (html_cell.c fills it, html_svg.c draws it). */
 struct html_view {
-	double t_end;			/* seconds: the right edge of the time axes */
+	double t_begin, t_end;		/* seconds: the edges of the time axes (t_begin is
+					 * past an empty start of the cell, else 0) */
 	const struct html_lane *lanes;	/* one per connection, or one per group */
 	size_t n_lanes;
 	bool grouped;			/* lanes stand for groups of connections */

@@ -15,13 +15,10 @@
 
 static double xof(const struct html_view *v, double t)
 {
-	double end = v->t_end > 0 ? v->t_end : 1;
+	double span = v->t_end > v->t_begin ? v->t_end - v->t_begin : 1;
 
-	if (t < 0)
-		t = 0;
-	if (t > end)
-		t = end;
-	return LEFT + t / end * PW;
+	t = fmin(fmax(t - v->t_begin, 0), span);
+	return LEFT + t / span * PW;
 }
 
 /* A step of 1, 2 or 5 times a power of ten that cuts [0, range] into about n parts. */
@@ -154,11 +151,16 @@ void html_svg_pileup(FILE *f, const struct html_view *v)
 	for (int s = 0; s < HTML_N_STYLES; s++)
 		if (v->curve_len[s])
 			pile_curve(f, v, s, peak, base, h, labels++);
-	axis_x(f, 0, v->t_end, LEFT, PW, base, "seconds from the cell's start");
-	fprintf(f, "</svg>\n<p class=\"note\">%s</p>\n", v->curve_from_series ?
+	axis_x(f, v->t_begin, v->t_end - v->t_begin, LEFT, PW, base,
+	       "seconds from the cell's start");
+	fprintf(f, "</svg>\n<p class=\"note\">%s", v->curve_from_series ?
 		"Counted in the samples (the cell's \"series\")." :
 		"Counted from the connections' intervals, each state from the middle of its "
 		"entry interval to the middle of its exit interval.");
+	if (v->t_begin > 0)
+		fprintf(f, " The time axes start at %.3f s: no socket was seen before.",
+			v->t_begin);
+	fputs("</p>\n", f);
 }
 
 /* ---- lanes ---- */
@@ -278,7 +280,8 @@ void html_svg_lanes(FILE *f, const struct html_view *v)
 			lane_seg(f, v, &l->segs[k], y);
 		lane_pkts(f, v, l, y);
 	}
-	axis_x(f, 0, v->t_end, LEFT, PW, 16 + lh * (double)v->n_lanes, "seconds from the cell's start");
+	axis_x(f, v->t_begin, v->t_end - v->t_begin, LEFT, PW, 16 + lh * (double)v->n_lanes,
+	       "seconds from the cell's start");
 	fputs("</svg>\n", f);
 	if (v->grouped)
 		fprintf(f, "<p class=\"note\">%zu connections, grouped by the shape of their lanes "
@@ -405,7 +408,7 @@ void html_svg_hist(FILE *f, const struct html_view *v)
 		LEFT - 6, base);
 	axis_x(f, w.a, w.range, LEFT, PW, base, "FIN_WAIT2 lifetime, seconds");
 	fprintf(f, "</svg>\n<p class=\"note\">%zu ended (each at the middle of its lifetime's "
-		"[min, max], counted in bins of %.4f s); %zu still open at the end.</p>\n",
+		"[min, max], counted in bins of %.3g s); %zu still open at the end.</p>\n",
 		v->life_ended, v->life->width, v->life_open);
 }
 

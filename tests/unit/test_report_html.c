@@ -182,6 +182,8 @@ static void test_optional_keys(void **state)
 		 "\"verdict\": \"pass\" }\n" TAIL, conn);
 	assert_int_equal(html_of(text, &page, &err), 0);
 	assert_non_null(strstr(page, "Counted in the samples"));
+	/* the first socket, at 0.49 s, comes a third into the cell: the axes start near it */
+	assert_non_null(strstr(page, "The time axes start at 0.439 s"));
 	/* the peak comes from the series (7), not from the one connection */
 	assert_non_null(strstr(page, "FIN_WAIT2: at most 7, at 1.000 s"));
 	assert_non_null(strstr(page, "<title>0.490000 s out FA fin</title>F</text>"));
