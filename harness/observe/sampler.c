@@ -273,6 +273,25 @@ size_t sampler_held(struct sampler *s, uint32_t states, struct diag_sock *out, s
 	return n;
 }
 
+uint64_t sampler_foreach_open(struct sampler *s, tl_leave_fn fn, void *arg,
+			      struct sampler_counts *k)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&s->lock);
+	if (k)
+		*k = s->counts;
+	for (size_t i = 0; !s->finished && i < timeline_conn_count(s->tl); i++) {
+		const struct tl_conn *c = timeline_conn(s->tl, i);
+
+		if (c && c->open && c->nvisits)
+			fn(c, &c->visits[c->nvisits - 1], arg);
+	}
+	seq = s->counts.samples;
+	pthread_mutex_unlock(&s->lock);
+	return seq;
+}
+
 void sampler_free(struct sampler *s)
 {
 	if (!s)

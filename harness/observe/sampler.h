@@ -92,6 +92,14 @@ int sampler_add_event(struct sampler *s, const struct diag_tuple *tuple, int sta
 size_t sampler_held(struct sampler *s, uint32_t states, struct diag_sock *out, size_t cap,
 		    uint64_t *samples);
 
+/* Calls fn(c, v, arg) under the lock for every connection present in the latest sample,
+ * v its current visit (its phases: tl_visit_phases()). *k (may be NULL) gets the counts
+ * of that sample (last_before: each visit lasted at least until then). Returns that
+ * sample's number. Nothing after sampler_stop(). fn must not call the sampler.
+ * Thread-safe. */
+uint64_t sampler_foreach_open(struct sampler *s, tl_leave_fn fn, void *arg,
+			      struct sampler_counts *k);
+
 /* Stops (if needed) and frees everything. Accepts NULL. */
 void sampler_free(struct sampler *s);
 

@@ -1,5 +1,7 @@
 #include "watch.h"
 
+#include <pthread.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,34 +17,26 @@
 #include "sampler.h"
 #include "timeline.h"
 #include "util.h"
+#include "watch_priv.h"
 
 #define WATCH_DEFAULT_INTERVAL (10 * NSEC_PER_MSEC)
 
-/* Lifetimes collected from the callback: the timeline forgets closed connections
- * (drop-closed mode) so that a watch can run for days. */
-struct watch_state {
-	int64_t *lo, *hi; /* bounded lifetimes: lower and upper bounds */
-	size_t n, cap;
-	size_t forever, censored;
-};
-
-struct watch {
-	struct watch_state st[DIAG_NSTATES];
-	int only_state; /* 0: all */
-	FILE *out;
-};
-
 static const char watch_usage[] =
 	"usage: finwait watch [--netns PATH | --pid PID] [--port N] [--state S]\n"
-	"                     [--interval DUR] [--family ipv4|ipv6|all]\n"
+	"                     [--interval DUR] [--family ipv4|ipv6|all] [--json]\n"
+	"                     [--older DUR] [--html FILE]\n"
 	"\n"
 	"Samples the TCP sockets of an existing network namespace with sock_diag and prints\n"
-	"one line each time a socket leaves a state, with its lifetime in that state as a\n"
-	"value and [lower, upper] bounds: the sampler only knows that a state began between\n"
-	"two samples and ended between two samples. On SIGINT or SIGTERM it prints a summary\n"
-	"per state (count, min/p50/p99/max of the lower and of the upper bounds, and a\n"
-	"histogram of the lifetime midpoints)\n"
-	"and exits 0. It only reads: nothing in the namespace is changed.\n"
+	"one line each time a socket leaves a state (\"left\"), with its lifetime in that state\n"
+	"as a value and [lower, upper] bounds: the sampler only knows that a state began\n"
+	"between two samples and ended between two samples. It reports at once (\"open\") a\n"
+	"socket in FIN_WAIT2 or CLOSE_WAIT that an application holds with no kernel timer\n"
+	"running: nothing will end it unless the peer acts (a leak when the peer is gone).\n"
+	"Each line starts with a timestamp (UTC). On a terminal, a status line below them\n"
+	"shows the sockets now in each state, the samples and the missed deadlines. On SIGINT\n"
+	"or SIGTERM it prints a summary per state (count, min/p50/p99/max of the lower and of\n"
+	"the upper bounds, and a histogram of the lifetime midpoints) and exits 0. It only\n"
+	"reads: nothing in the namespace is changed.\n"
 	"\n"
 	"  --netns PATH     namespace file to sample (e.g. /run/netns/NAME); default: finwait's\n"
 	"                   own namespace (the host's, when run from a shell on the host)\n"
@@ -56,6 +50,16 @@ static const char watch_usage[] =
 	"                   A namespace sharing the host's TCP hash table costs ~1 ms a dump:\n"
 	"                   below that, deadlines are skipped and the bounds widen.\n"
 	"  --family F       ipv4, ipv6 or all (default all)\n"
+	"  --json           one JSON object a line, flushed per line: {\"t\" (Unix seconds),\n"
+	"                   \"event\": \"left\" | \"open\" | \"old\", \"state\", \"local\",\n"
+	"                   \"remote\", \"lifetime\": {\"min\", \"max\"}, \"owner\": \"held\" |\n"
+	"                   \"orphan\", \"process\", \"pid\", \"timer\", \"entered\", \"left\",\n"
+	"                   \"why\"}; the summary is one last {\"event\": \"summary\"} line\n"
+	"  --older DUR      also report (\"old\") any socket in a state for longer than DUR,\n"
+	"                   once, while it is still in it\n"
+	"  --html FILE      on exit, write one self-contained page of what was watched: the\n"
+	"                   sockets in each state over time, a lane per connection (the\n"
+	"                   first 2000)\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"A line ending in '(before)' is a state the socket was already in when the watch\n"
@@ -65,21 +69,19 @@ static const char watch_usage[] =
 	"needs CAP_SYS_ADMIN.\n"
 	"Exit: 0 after SIGINT/SIGTERM, 2 bad usage, 77 not permitted, 3 other failure.\n";
 
-static void print_visit(struct watch *w, const struct tl_conn *c, const struct tl_visit *v)
+/* A visit that ended, as a "left" line: its last phase's owner and timer. */
+static void print_left(struct watch *w, const struct tl_conn *c, const struct tl_visit *v)
 {
-	char l[64], r[64];
-	int64_t mn, mx;
+	struct tl_phase ph[TL_PHASES_MAX];
+	size_t n = tl_visit_phases(c, (size_t)(v - c->visits), ph);
+	struct watch_event e = { "left", NULL, c, v, 0, 0, v->owner, v->timer, 0, NULL };
 
-	tl_visit_lifetime(v, &mn, &mx);
-	diag_tuple_format_end(&c->tuple, 0, l, sizeof(l));
-	diag_tuple_format_end(&c->tuple, 1, r, sizeof(r));
-	if (mx == TL_INF)
-		fprintf(w->out, "%-11s %s -> %s  >=%.3fs [%.3f, -] (before)\n",
-			diag_state_name(v->state), l, r, ns_to_s(mn), ns_to_s(mn));
-	else
-		fprintf(w->out, "%-11s %s -> %s  %.3fs [%.3f, %.3f]\n", diag_state_name(v->state),
-			l, r, ns_to_s(mn / 2 + mx / 2), ns_to_s(mn), ns_to_s(mx));
-	fflush(w->out);
+	if (n) {
+		e.owner = ph[n - 1].owner;
+		e.timer = ph[n - 1].timer;
+	}
+	tl_visit_lifetime(v, &e.life_min, &e.life_max);
+	watch_print_event(w, &e);
 }
 
 /* Called under the sampler's lock: on the sampler thread for a visit that ends, and on
@@ -93,11 +95,13 @@ static void watch_on_leave(const struct tl_conn *c, const struct tl_visit *v, vo
 	if (v->state >= DIAG_NSTATES || (w->only_state && v->state != w->only_state))
 		return;
 	st = &w->st[v->state];
+	if (w->html)
+		watch_html_keep(w, c, v);
 	if (v->flags & TL_V_FOREVER) {
 		st->forever++;
 		return;
 	}
-	print_visit(w, c, v);
+	print_left(w, c, v);
 	if (v->flags & TL_V_CENSORED) {
 		st->censored++;
 		return;
@@ -120,84 +124,40 @@ static void watch_on_leave(const struct tl_conn *c, const struct tl_visit *v, vo
 	st->n++;
 }
 
-static void print_quant(FILE *out, const char *what, int64_t *v, size_t n)
-{
-	struct tl_quant q;
-
-	tl_quant_compute(v, n, &q);
-	fprintf(out, "  %-13s min %.3f  p50 %.3f  p99 %.3f  max %.3f s\n", what, ns_to_s(q.min),
-		ns_to_s(q.p50), ns_to_s(q.p99), ns_to_s(q.max));
-}
-
-/* Histogram of the lifetime midpoints: ten equal bins between the smallest and the
- * largest, which says more about a cluster around one timeout than log-scale bins. */
-static void print_histogram(FILE *out, const int64_t *lo, const int64_t *hi, size_t n)
-{
-	enum { BINS = 10, WIDTH = 40 };
-	size_t count[BINS] = { 0 }, most = 0, i;
-	int64_t mn = INT64_MAX, mx = INT64_MIN, step;
-	int b, nbins;
-
-	for (i = 0; i < n; i++) {
-		int64_t mid = lo[i] / 2 + hi[i] / 2;
-		mn = mid < mn ? mid : mn;
-		mx = mid > mx ? mid : mx;
-	}
-	nbins = mx > mn ? BINS : 1;
-	step = mx > mn ? (mx - mn) / BINS + 1 : 1;
-	for (i = 0; i < n; i++) {
-		b = (int)((lo[i] / 2 + hi[i] / 2 - mn) / step);
-		count[b]++;
-		if (count[b] > most)
-			most = count[b];
-	}
-	for (b = 0; b < nbins; b++) {
-		char bar[WIDTH + 1];
-		size_t len = (count[b] * WIDTH + most - 1) / most;
-
-		memset(bar, '#', len);
-		bar[len] = 0;
-		if (nbins == 1)
-			fprintf(out, "  %9.4fs            %7zu %s\n", ns_to_s(mn), count[b], bar);
-		else
-			fprintf(out, "  %9.4fs-%9.4fs %7zu %s\n", ns_to_s(mn + b * step),
-				ns_to_s(mn + (b + 1) * step), count[b], bar);
-	}
-}
-
-static void print_summary(struct watch *w, const struct sampler_counts *c)
-{
-	int s;
-
-	fprintf(w->out, "\nsummary: %llu samples, %llu deadlines missed, longest dump %.3f ms, "
-		"%zu connections seen\n", (unsigned long long)c->samples,
-		(unsigned long long)c->missed, (double)c->max_dump_ns / NSEC_PER_MSEC, c->seen);
-	for (s = 1; s < DIAG_NSTATES; s++) {
-		struct watch_state *st = &w->st[s];
-		size_t total = st->n + st->forever + st->censored;
-
-		if (!total)
-			continue;
-		fprintf(w->out, "%s: %zu left with both ends seen, %zu still open (>= observed), "
-			"%zu already in it at the start\n", diag_state_name(s), st->n, st->forever,
-			st->censored);
-		if (!st->n)
-			continue;
-		fprintf(w->out, "  lifetime midpoints:\n");
-		print_histogram(w->out, st->lo, st->hi, st->n);
-		/* Sorted separately (after the histogram, which pairs them): each true
-		 * percentile lies between the two. */
-		print_quant(w->out, "lower bounds", st->lo, st->n);
-		print_quant(w->out, "upper bounds", st->hi, st->n);
-	}
-	fflush(w->out);
-}
-
 /* Where to sample, from the command line. */
 struct watch_args {
 	const char *ns_path; /* NULL: finwait's own namespace */
 	char pidpath[64];    /* --pid: /proc/PID/ns/net */
 };
+
+/* The options of what watch prints: --json, --older, --html, --help. Returns -1 to go
+ * on, or the exit code. */
+static int watch_option_out(int opt, struct watch *w)
+{
+	switch (opt) {
+	case 'j':
+		w->json = true;
+		return -1;
+	case 'o':
+		if (dur_parse(optarg, &w->older_ns) || w->older_ns <= 0) {
+			fprintf(stderr, "finwait watch: --older: want a duration above 0 (e.g. "
+				"30s, 5m): %s\n", optarg);
+			return 2;
+		}
+		return -1;
+	case 'H':
+		if (watch_html_check(optarg))
+			return 2;
+		w->html_path = optarg;
+		return -1;
+	case 'h':
+		fputs(watch_usage, stdout);
+		return 0;
+	default:
+		fputs(watch_usage, stderr);
+		return 2;
+	}
+}
 
 /* Applies one option to conf, w and a. Returns -1 to go on, or the exit code: 0 after
  * --help, 2 for bad usage (the message is printed). */
@@ -258,12 +218,8 @@ static int watch_option(int opt, struct sampler_conf *conf, struct watch *w,
 			return 2;
 		}
 		return -1;
-	case 'h':
-		fputs(watch_usage, stdout);
-		return 0;
 	default:
-		fputs(watch_usage, stderr);
-		return 2;
+		return watch_option_out(opt, w);
 	}
 }
 
@@ -279,6 +235,9 @@ static int watch_parse(int argc, char **argv, struct sampler_conf *conf, struct 
 		{ "state", required_argument, NULL, 's' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "family", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "older", required_argument, NULL, 'o' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,23 +257,39 @@ static int watch_parse(int argc, char **argv, struct sampler_conf *conf, struct 
 	return -1;
 }
 
-/* Waits for SIGINT or SIGTERM (blocked, taken by sigtimedwait()), checking the sampler
- * every 200 ms. Returns 0 on a signal, 3 when the sampling failed. */
-static int watch_wait(struct sampler *smp, const sigset_t *sigs)
+static bool new_sample(const struct sampler_counts *c, void *arg)
 {
-	struct sampler_counts counts;
+	return c->samples > *(const uint64_t *)arg;
+}
+
+/* Waits for SIGINT or SIGTERM (blocked, taken by sigtimedwait()) while it looks at each
+ * new sample for leaks (watch_look()) and redraws the status line every 200 ms. Signals
+ * are seen within 200 ms. Returns 0 on a signal, 3 when the sampling failed. */
+static int watch_wait(struct watch *w, struct sampler *smp, const sigset_t *sigs)
+{
+	struct sampler_counts k;
+	uint64_t seen = 0;
+	int64_t next_status = 0;
 
 	for (;;) {
-		struct timespec ts = { 0, 200 * NSEC_PER_MSEC };
-		int sig = sigtimedwait(sigs, NULL, &ts);
+		struct timespec zero = { 0, 0 };
+		int sig = sigtimedwait(sigs, NULL, &zero);
 
 		if (sig == SIGINT || sig == SIGTERM)
 			return 0;
-		sampler_counts(smp, &counts);
-		if (counts.error) {
-			fprintf(stderr, "finwait watch: sampling failed: %s\n",
-				strerror(-counts.error));
+		sampler_wait(smp, new_sample, &seen, mono_ns() + 200 * NSEC_PER_MSEC);
+		sampler_counts(smp, &k);
+		if (k.error) {
+			fprintf(stderr, "finwait watch: sampling failed: %s\n", strerror(-k.error));
 			return 3;
+		}
+		if (k.samples > seen) {
+			seen = k.samples;
+			watch_look(w, smp);
+		}
+		if (w->status && mono_ns() >= next_status) {
+			watch_status(w, &k);
+			next_status = mono_ns() + 200 * NSEC_PER_MSEC;
 		}
 	}
 }
@@ -343,17 +318,62 @@ static int watch_run(struct watch *w, struct sampler_conf *conf, const char *ns_
 		ret = (r == -EPERM || r == -EACCES) ? 77 : 3;
 		goto out;
 	}
-	fprintf(stderr, "finwait watch: sampling %s every %.3f ms; Ctrl-C for the summary\n",
-		ns_path ? ns_path : "this namespace", (double)conf->interval_ns / NSEC_PER_MSEC);
-	ret = watch_wait(smp, &sigs);
+	{
+		struct timespec rt;
+		char ts[40];
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		fprintf(stderr, "%s finwait watch: sampling %s every %.3f ms; Ctrl-C for the "
+			"summary\n", watch_time_text((int64_t)rt.tv_sec * NSEC_PER_SEC +
+						       rt.tv_nsec, ts, sizeof(ts)),
+			ns_path ? ns_path : "this namespace",
+			(double)conf->interval_ns / NSEC_PER_MSEC);
+	}
+	ret = watch_wait(w, smp, &sigs);
 	sampler_stop(smp);
 	sampler_counts(smp, &counts);
-	print_summary(w, &counts);
+	watch_print_summary(w, &counts);
+	if (w->html && watch_html_write(w, smp) && !ret)
+		ret = 3;
 out:
 	sampler_free(smp);
 	if (masked)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
+}
+
+/* Clocks, the status line, the owner cache of the namespace (to name a leak's holder)
+ * and --html's store. Returns 0 or the exit code (3: out of memory). */
+static int watch_setup(struct watch *w, int netns_fd)
+{
+	int fd = netns_fd >= 0 ? netns_fd : open("/proc/thread-self/ns/net", O_RDONLY |
+						 O_CLOEXEC);
+	struct timespec rt;
+	struct owner_ns ns;
+
+	pthread_mutex_init(&w->out_lock, NULL);
+	w->mono0 = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &rt);
+	w->real_off = (int64_t)rt.tv_sec * NSEC_PER_SEC + rt.tv_nsec - w->mono0;
+	w->status = isatty(STDERR_FILENO);
+	/* Without the cache a leak is still reported, without its process. */
+	if (fd >= 0 && !owner_ns_of_fd(fd, &ns))
+		owner_cache_new(&ns, NULL, &w->owners);
+	if (fd >= 0 && fd != netns_fd)
+		close(fd);
+	w->netns_fd = netns_fd;
+	if (w->html_path)
+		w->counters0 = malloc(sizeof(*w->counters0));
+	if (w->html_path && (watch_html_new(w) || !w->counters0)) {
+		fprintf(stderr, "finwait watch: out of memory\n");
+		return 3;
+	}
+	/* What the kernel counted over the watch goes on the page. */
+	if (w->counters0 && counters_read(netns_fd, w->counters0)) {
+		free(w->counters0);
+		w->counters0 = NULL;
+	}
+	return 0;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -380,12 +400,20 @@ int cmd_watch(int argc, char **argv)
 	conf.drop_closed = true;
 	conf.on_leave = watch_on_leave;
 	conf.on_leave_arg = &w;
-	ret = watch_run(&w, &conf, a.ns_path);
+	w.interval_ns = conf.interval_ns;
+	ret = watch_setup(&w, conf.netns_fd);
+	if (!ret)
+		ret = watch_run(&w, &conf, a.ns_path);
 	if (conf.netns_fd >= 0)
 		close(conf.netns_fd);
 	for (i = 0; i < DIAG_NSTATES; i++) {
 		free(w.st[i].lo);
 		free(w.st[i].hi);
 	}
+	owner_cache_free(w.owners);
+	watch_look_free(&w);
+	watch_html_free(&w);
+	free(w.counters0);
+	pthread_mutex_destroy(&w.out_lock);
 	return ret;
 }

@@ -7,62 +7,11 @@
 #include "judge.h"
 #include "sampler.h"
 #include "timeline.h"
+#include "tlreport.h"
 #include "util.h"
 
 /* Room for one end's "addr:port" (diag_tuple_format_end()). */
 #define ADDR_TEXT 64
-
-/* The times of a state or a phase relative to the cell's start t0, from its bounds in p (a
- * visit's are copied into a tl_phase); an entry before the first sample shows as its
- * upper bound. */
-static void convert_span(const struct tl_phase *p, int64_t t0, struct report_span *sp)
-{
-	int64_t lo, hi;
-
-	sp->entered_hi_ns = p->entered_hi - t0;
-	sp->entered_lo_ns = p->entered_lo == TL_NINF ? sp->entered_hi_ns : p->entered_lo - t0;
-	sp->open = p->left_hi == TL_INF;
-	if (!sp->open) {
-		sp->left_lo_ns = p->left_lo - t0;
-		sp->left_hi_ns = p->left_hi - t0;
-	}
-	tl_phase_lifetime(p, &lo, &hi);
-	sp->life_min_ns = lo;
-	sp->life_max_ns = hi == TL_INF ? lo : hi;
-}
-
-/* One phase. Its process (pid, name) is left unknown here: convert_owners() names the
- * holder of p->inode. */
-static void convert_phase(const struct tl_phase *tp, int64_t t0, struct report_phase *p)
-{
-	convert_span(tp, t0, &p->span);
-	p->held = tp->owner == TL_HELD;
-	p->mixed = tp->flags & TL_P_MIXED;
-	p->timer = diag_timer_name(tp->timer);
-	p->inode = tp->inode;
-	p->pid = 0;
-	p->process = NULL;
-	p->rto_ns = (int64_t)tp->rto_us * NSEC_PER_USEC;
-}
-
-/* Visit vi of c as a state row, its phases into `phases` (room for all of them). */
-static void convert_visit(const struct tl_conn *c, size_t vi, int64_t t0,
-			  struct report_state *st, struct report_phase *phases)
-{
-	const struct tl_visit *tv = &c->visits[vi];
-	const struct tl_phase whole = { .entered_lo = tv->entered_lo,
-					.entered_hi = tv->entered_hi, .left_lo = tv->left_lo,
-					.left_hi = tv->left_hi };
-	struct tl_phase ph[TL_PHASES_MAX];
-
-	st->state = diag_state_name(tv->state);
-	convert_span(&whole, t0, &st->span);
-	st->end_unseen = tv->flags & TL_V_NO_END;
-	st->n_phases = tl_visit_phases(c, vi, ph);
-	st->phases = phases;
-	for (size_t k = 0; k < st->n_phases; k++)
-		convert_phase(&ph[k], t0, &phases[k]);
-}
 
 /* How many connections, visits and phases the timeline holds. */
 static void count_rows(const struct timeline *tl, size_t *nc, size_t *ns, size_t *np)
@@ -104,7 +53,7 @@ static int convert_conns(struct cell_report *r, const struct timeline *tl, int64
 		rc->states = &r->states[si];
 		rc->n_states = c->nvisits;
 		for (uint32_t v = 0; v < c->nvisits; v++) {
-			convert_visit(c, v, t0, &r->states[si], &r->phases[pi]);
+			tlreport_visit(c, v, t0, &r->states[si], &r->phases[pi]);
 			pi += r->states[si++].n_phases;
 		}
 		k++;
@@ -246,35 +195,6 @@ static void convert_counters(struct cell_report *r, const struct cell_outcome *o
 	}
 }
 
-/* The sampler's series as the report's, relative to the cell's start t0: the states
- * some sample saw a socket in. */
-static int convert_series(struct cell_report *r, const struct series *s, int64_t t0)
-{
-	struct report_series *sr = &r->series;
-	size_t n = series_len(s);
-
-	r->series_t = malloc((n ? n : 1) * sizeof(*r->series_t));
-	r->series_c = malloc((n ? n : 1) * REPORT_SERIES_STATES * sizeof(*r->series_c));
-	if (!r->series_t || !r->series_c)
-		return -ENOMEM;
-	sr->n = n;
-	sr->t_ns = r->series_t;
-	for (size_t i = 0; i < n; i++)
-		r->series_t[i] = series_time(s, i) - t0;
-	for (int st = 1; st < DIAG_NSTATES && sr->n_states < REPORT_SERIES_STATES; st++) {
-		uint32_t *c = r->series_c + sr->n_states * (n ? n : 1);
-
-		if (!series_max(s, st))
-			continue;
-		for (size_t i = 0; i < n; i++)
-			c[i] = series_count(s, i, st);
-		sr->state[sr->n_states] = diag_state_name(st);
-		sr->count[sr->n_states++] = c;
-	}
-	r->rc.series = sr;
-	return 0;
-}
-
 /* The sampler's own account of its period (JSON "sampler"). */
 static void convert_sampling(struct report_cell *rc, const struct scenario *sc,
 			     const struct cell_outcome *out)
@@ -307,9 +227,13 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 			return ret;
 		convert_owners(r, out);
 		convert_aggs(r, out->tl);
-		if (sampler_series(out->sampler) &&
-		    (ret = convert_series(r, sampler_series(out->sampler), out->t_start)))
-			return ret;
+		if (sampler_series(out->sampler)) {
+			ret = tlreport_series(sampler_series(out->sampler), out->t_start,
+					      &r->series, &r->series_t, &r->series_c);
+			if (ret)
+				return ret;
+			rc->series = &r->series;
+		}
 	}
 	convert_sockopts(r, out);
 	convert_sampling(rc, sc, out);

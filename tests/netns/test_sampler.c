@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "diag.h"
 #include "kinfo.h"
@@ -492,6 +493,33 @@ static bool read_until(int fd, char *buf, size_t cap, size_t *len, const char *w
 
 /* `finwait watch` end to end: a child runs cmd_watch() on this namespace; an orphan
  * FIN_WAIT2 shows up as a line with its lifetime; SIGINT gives the summary and exit 0. */
+/* Starts `finwait watch` (argv, NULL-ended) in a child whose stdout and stderr go to
+ * pfd[0], and returns once it has announced its first sample (read into out). */
+static pid_t start_watch(char **argv, int pfd[2], char *out, size_t cap, size_t *len)
+{
+	int argc = 0;
+	pid_t pid;
+
+	while (argv[argc])
+		argc++;
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		_exit(cmd_watch(argc, argv));
+	}
+	close(pfd[1]);
+	out[0] = 0;
+	/* It announces itself once its first sample is taken. */
+	assert_true(read_until(pfd[0], out, cap, len, "sampling",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	return pid;
+}
+
 static void test_watch_command(void **state)
 {
 	static char out[16384];
@@ -506,23 +534,11 @@ static void test_watch_command(void **state)
 	write_sysctl("/proc/sys/net/ipv4/tcp_fin_timeout", "1");
 	lfd = listen_on(AF_INET, &port);
 	snprintf(portarg, sizeof(portarg), "%u", port);
-	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
-	fflush(stdout);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
+	{
 		char *argv[] = { "watch", "--port", portarg, "--state", "fin-wait-2",
 				 "--interval", "1ms", NULL };
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		_exit(cmd_watch(7, argv));
+		pid = start_watch(argv, pfd, out, sizeof(out), &len);
 	}
-	close(pfd[1]);
-	out[0] = 0;
-	/* It announces itself once its first sample is taken. */
-	assert_true(read_until(pfd[0], out, sizeof(out), &len, "sampling",
-			       mono_ns() + 5 * NSEC_PER_SEC));
 	cfd = connect_to(AF_INET, port);
 	afd = accept(lfd, NULL, NULL);
 	assert_true(afd >= 0);
@@ -556,6 +572,120 @@ static void test_watch_command(void **state)
 	close(lfd);
 }
 
+static double real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The first --json line of out (from `from` on) with this event and state; NULL when
+ * there is none (the caller puts it). */
+static json_object *json_event(const char *out, const char *event, const char *state)
+{
+	for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *eol = strchr(p, '\n');
+		char line[2048];
+		json_object *o, *v;
+
+		if (*p != '{' || !eol || (size_t)(eol - p) >= sizeof(line))
+			continue;
+		memcpy(line, p, (size_t)(eol - p));
+		line[eol - p] = '\0';
+		o = json_tokener_parse(line);
+		if (o && json_object_object_get_ex(o, "event", &v) &&
+		    !strcmp(json_object_get_string(v), event) &&
+		    json_object_object_get_ex(o, "state", &v) &&
+		    !strcmp(json_object_get_string(v), state))
+			return o;
+		json_object_put(o);
+	}
+	return NULL;
+}
+
+static double jget(json_object *o, const char *key)
+{
+	json_object *v;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return json_object_get_double(v);
+}
+
+/* watch's leak detector: a FIN_WAIT2 that this process holds after shutdown() (no
+ * keepalive, so no timer) is reported ("open") at the first look after the sample that
+ * first shows it, within one interval; with --older 500ms the same socket is reported
+ * again ("old") once it has been there that long. Its peer, held in CLOSE_WAIT with no
+ * timer, is a leak too. */
+static void test_watch_leak(void **state)
+{
+	static char out[32768];
+	size_t len = 0;
+	int pfd[2], st, lfd, cfd, afd;
+	uint16_t port = 0;
+	char portarg[16];
+	double t_shut;
+	json_object *o, *v;
+	pid_t pid;
+	(void)state;
+
+	lfd = listen_on(AF_INET, &port);
+	snprintf(portarg, sizeof(portarg), "%u", port);
+	{
+		char *argv[] = { "watch", "--port", portarg, "--json", "--interval", "100ms",
+				 "--older", "500ms", NULL };
+		pid = start_watch(argv, pfd, out, sizeof(out), &len);
+	}
+	cfd = connect_to(AF_INET, port);
+	afd = accept(lfd, NULL, NULL);
+	assert_true(afd >= 0);
+	t_shut = real_s();
+	assert_int_equal(shutdown(afd, SHUT_WR), 0);
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "\"old\", \"state\": \"FIN_WAIT2\"",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "}\n",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_int_equal(kill(pid, SIGINT), 0);
+	assert_true(read_until(pfd[0], out, sizeof(out), &len, "\"summary\"",
+			       mono_ns() + 5 * NSEC_PER_SEC));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	printf("watch --json output:\n%s", out);
+
+	o = json_event(out, "open", "FIN_WAIT2");
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "owner", &v));
+	assert_string_equal(json_object_get_string(v), "held");
+	assert_true(json_object_object_get_ex(o, "timer", &v));
+	assert_string_equal(json_object_get_string(v), "none");
+	assert_int_equal((int)jget(o, "pid"), (int)getpid());
+	assert_true(json_object_object_get_ex(o, "entered", &v));
+	/* The sample that first showed it came after the shutdown, and the report came
+	 * less than one interval after that sample. */
+	assert_true(json_object_get_double(json_object_array_get_idx(v, 1)) > t_shut);
+	assert_true(jget(o, "t") >= json_object_get_double(json_object_array_get_idx(v, 1)));
+	assert_true(jget(o, "t") - json_object_get_double(json_object_array_get_idx(v, 1)) <
+		    0.1);
+	assert_true(json_object_object_get_ex(o, "lifetime", &v));
+	assert_true(jget(v, "min") < 0.1);
+	json_object_put(o);
+	o = json_event(out, "open", "CLOSE_WAIT");
+	assert_non_null(o);
+	json_object_put(o);
+	/* A busy ESTABLISHED socket is no leak. */
+	assert_null(json_event(out, "open", "ESTABLISHED"));
+	o = json_event(out, "old", "FIN_WAIT2");
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "lifetime", &v));
+	assert_true(jget(v, "min") >= 0.5);
+	json_object_put(o);
+	close(pfd[0]);
+	close(afd);
+	close(cfd);
+	close(lfd);
+}
+
 /* Last: back on the host, its tcp_fin_timeout is what it was before. */
 static void test_host_untouched(void **state)
 {
@@ -576,6 +706,7 @@ int main(void)
 		cmocka_unit_test(test_fin_wait2_2s),
 		cmocka_unit_test(test_keepalive_live_peer),
 		cmocka_unit_test(test_watch_command),
+		cmocka_unit_test(test_watch_leak),
 		cmocka_unit_test(test_host_untouched),
 	};
 
