@@ -392,6 +392,7 @@ int html_cell_conn(struct html_cell *hc, struct json_object *conn)
 			goto out;
 	if (json_object_object_get_ex(conn, "packets", &pk))
 		lane_packets(hc, &l, pk);
+	l.pkts_dropped += (size_t)html_num(conn, "packets_omitted", 0);	/* not in the JSON */
 	l.count = 1;
 	if (lane_group(hc, &l))
 		goto out;

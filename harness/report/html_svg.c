@@ -419,7 +419,7 @@ void html_svg_legend(FILE *f)
 	double x = 10;
 
 	/* The patterns every picture of the page refers to. */
-	fputs("<svg viewBox=\"0 0 960 112\" role=\"img\" aria-label=\"legend\">\n<defs>"
+	fputs("<svg viewBox=\"0 0 960 132\" role=\"img\" aria-label=\"legend\">\n<defs>"
 	      "<pattern id=\"fw-orphan\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
 	      "patternTransform=\"rotate(45)\"><rect width=\"2.5\" height=\"6\" fill=\"#fff\" "
 	      "opacity=\"0.75\"/></pattern><pattern id=\"fw-open\" width=\"4\" height=\"4\" "
@@ -447,13 +447,15 @@ void html_svg_legend(FILE *f)
 	      "<line x1=\"10\" y1=\"64\" x2=\"50\" y2=\"64\" stroke=\"#222\" "
 	      "stroke-dasharray=\"1 2\"/><text x=\"56\" y=\"68\">under a bar: the kernel timer "
 	      "running (first letter; hover for its name)</text>"
-	      "<path d=\"M440 58l6 5l-6 5z\" fill=\"#222\"/><text x=\"452\" y=\"68\">still in the "
-	      "state at the end</text><text x=\"640\" y=\"68\">F R S P A above a bar: a packet "
-	      "sent; below: received</text>\n"
-	      "<text x=\"10\" y=\"86\">Hover over a bar, a curve or a packet for its exact "
-	      "times. Curves are told apart by dash and label as well as colour.</text>\n"
+	      "<path d=\"M540 58l6 5l-6 5z\" fill=\"#222\"/><text x=\"552\" y=\"68\">still in the "
+	      "state at the end</text>\n"
+	      "<text x=\"10\" y=\"86\"><tspan font-weight=\"bold\">F R S P A</tspan>: a "
+	      "packet's TCP flag (FIN, RST, SYN, data, ACK only), above a bar when "
+	      "sent, below when received; hover for its kind (keepalive probe, ...)</text>\n"
 	      "<line x1=\"10\" y1=\"100\" x2=\"50\" y2=\"100\" stroke=\"#999\" "
 	      "stroke-width=\"3\"/><text x=\"56\" y=\"104\">on a lane that stands for many "
 	      "connections: when they entered, from the first to the last</text>\n"
+	      "<text x=\"10\" y=\"124\">Hover over a bar, a curve or a packet for its exact "
+	      "times. Curves are told apart by dash and label as well as colour.</text>\n"
 	      "</svg>\n", f);
 }
