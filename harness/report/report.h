@@ -18,6 +18,11 @@
  *     "fin_wait2": {"count": n, "min": s, "p50": s, "p99": s, "max": s, "forever": n},
  *     "expect": {"min": s | null, "max": s | null, "why": "..."},
  *     "verdict": "pass" | "fail" | "skip" } ] }
+ * - The header also has "elapsed" (the run's wall time, s); a sharded run's has "shard":
+ *   {"index": K, "count": N, "cells": cells in the whole matrix, "matrix": its digest},
+ *   and each of its cells "index": its place in the whole matrix. Each cell has
+ *   "elapsed" (its wall time, s), and its "expect" has "kind" ("none", "range",
+ *   "forever", "unmodelled") and "after_held": true when the range follows a held part.
  * - "entered"/"left" are [lo, hi]: the transition happened between two samples.
  * - "phases" cut a state where its owner or kernel timer changed (timeline.h): held (an
  *   application has a descriptor: "process" and "pid" name it when known) or orphan (after
@@ -217,6 +222,8 @@ struct report_cell {
 	size_t n_counter_checks;
 	const struct report_series *series;	/* NULL: the cell never sampled */
 	struct report_sampling sampling;
+	size_t index;			/* in the whole matrix (JSON "index" in a sharded
+					 * report only) */
 };
 
 struct report {
@@ -226,7 +233,30 @@ struct report {
 	int64_t elapsed_ns;		/* the whole run */
 	const struct report_cell *cells;
 	size_t n_cells;
+	/* --shard K/N (JSON "shard": {"index": K, "count": N, "cells": matrix_cells,
+	 * "matrix": matrix_id}); shard_count 0: the whole matrix, no "shard" key. */
+	unsigned shard_index, shard_count;
+	size_t matrix_cells;		/* cells in the whole matrix */
+	const char *matrix_id;		/* report_matrix_id() of the whole matrix */
 };
+
+/* The JSON flags of every report line (json_object_to_json_string_ext). */
+#define REPORT_JSON_FLAGS (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* The name of an enum pred_kind in JSON "expect": "none", "range", "forever",
+ * "unmodelled"; and back (-1: no such name). */
+const char *report_kind_name(enum pred_kind k);
+int report_kind_parse(const char *name);
+
+/* A digest of a matrix: FNV-1a (64 bits) of its cells' names, each followed by a line
+ * feed, in order, as 16 hex digits into buf (17 bytes). Shards of one matrix carry the
+ * same. */
+char *report_matrix_id(const char *const *names, size_t n, char *buf);
+
+/* The JSON header line up to the opening of "cells" ("{ ..., "cells": [" and a line
+ * feed): the first part of report_write_json(), for writers that add the cells
+ * themselves (`finwait merge`). Returns 0, -ENOMEM or -EIO. */
+int report_json_open(const struct report *r, FILE *f);
 
 /* Computes a cell's FIN_WAIT2 statistics from its connections' FIN_WAIT2 states.
  * Returns 0 or -ENOMEM. */

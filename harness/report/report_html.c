@@ -493,7 +493,7 @@ out:
 	return ret;
 }
 
-int report_write_html(const struct report *r, FILE *f)
+int report_html_via_json(int (*json)(const void *data, FILE *f), const void *data, FILE *f)
 {
 	FILE *tmp = tmpfile();
 	struct fw_err err = { 0 };
@@ -501,11 +501,21 @@ int report_write_html(const struct report *r, FILE *f)
 
 	if (!tmp)
 		return -errno;
-	ret = report_write_json(r, tmp);
+	ret = json(data, tmp);
 	if (!ret && (fflush(tmp) || fseek(tmp, 0, SEEK_SET)))
 		ret = -EIO;
 	if (!ret)
 		ret = report_html_from_json(tmp, "the JSON report", f, &err);
 	fclose(tmp);
 	return ret;
+}
+
+static int json_of_report(const void *r, FILE *f)
+{
+	return report_write_json(r, f);
+}
+
+int report_write_html(const struct report *r, FILE *f)
+{
+	return report_html_via_json(json_of_report, r, f);
 }

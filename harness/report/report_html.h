@@ -35,4 +35,9 @@ int report_html_from_json(FILE *json, const char *name, FILE *out, struct fw_err
  * Returns 0, -ENOMEM, -EIO, or -errno from tmpfile(). */
 int report_write_html(const struct report *r, FILE *f);
 
+/* The page of the JSON that json writes from data (a writer of report_out.h's kind:
+ * `finwait merge` has its joined JSON), streamed through an unlinked temporary file into
+ * report_html_from_json(). Returns as report_write_html(). */
+int report_html_via_json(int (*json)(const void *data, FILE *f), const void *data, FILE *f);
+
 #endif

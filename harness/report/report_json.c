@@ -204,11 +204,13 @@ static struct json_object *json_sampling(const struct report_sampling *s)
 	return o;
 }
 
-static struct json_object *json_cell(const struct report_cell *c)
+static struct json_object *json_cell(const struct report_cell *c, bool shard)
 {
 	struct json_object *o = json_object_new_object(), *params, *fw, *ex;
 
 	jset(o, "name", jstr(c->name));
+	if (shard)
+		jset(o, "index", json_object_new_int64((int64_t)c->index));
 	params = json_object_new_object();
 	for (size_t i = 0; i < c->n_params; i++)
 		jset(params, c->params[i].key, jstr(c->params[i].value));
@@ -251,7 +253,11 @@ static struct json_object *json_cell(const struct report_cell *c)
 		jset(ex, "max", jsec(c->expect.max_ns));
 	}
 	jset(ex, "why", jstr(c->expect.reason));
+	jset(ex, "kind", jstr(report_kind_name(c->expect.kind)));
+	if (c->expect.after_held)
+		jset(ex, "after_held", json_object_new_boolean(1));
 	jset(o, "expect", ex);
+	jset(o, "elapsed", jsec(c->elapsed_ns));
 	jset(o, "verdict", jstr(report_verdict_name(c->verdict)));
 	if (c->n_expects)
 		jset(o, "expects", json_expects(c));
@@ -285,9 +291,9 @@ static struct json_object *json_cell(const struct report_cell *c)
  * then each connection streamed into its slot, so that the memory taken is one
  * connection's tree, not the cell's (100 000 connections built as one tree took over a
  * gigabyte). The text is the one json-c would give for the whole tree. */
-static int json_write_cell(FILE *f, const struct report_cell *c, int flags)
+static int json_write_cell(FILE *f, const struct report_cell *c, bool shard, int flags)
 {
-	struct json_object *cell = json_cell(c);
+	struct json_object *cell = json_cell(c, shard);
 	const char *text = cell ? json_object_to_json_string_ext(cell, flags) : NULL;
 	const char *slot = text ? strstr(text, CONNS_SLOT) : NULL;
 	int ret = -ENOMEM;
@@ -312,12 +318,41 @@ out:
 	return ret;
 }
 
-/* One line for the header and one per cell: readable, greppable, and compact enough for
- * cells of 100 000 connections (a pretty-printed state takes ~20 lines). */
-int report_write_json(const struct report *r, FILE *f)
+static const char *const kind_names[] = {
+	[PRED_NONE] = "none", [PRED_RANGE] = "range", [PRED_FOREVER] = "forever",
+	[PRED_UNMODELLED] = "unmodelled",
+};
+
+const char *report_kind_name(enum pred_kind k)
 {
-	const int flags = JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
-	struct json_object *head = json_object_new_object();
+	return (size_t)k < ARRAY_SIZE(kind_names) ? kind_names[k] : "range";
+}
+
+int report_kind_parse(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(kind_names); i++)
+		if (!strcmp(kind_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+char *report_matrix_id(const char *const *names, size_t n, char *buf)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a 64 */
+
+	for (size_t i = 0; i < n; i++)
+		for (const char *p = names[i];; p++) {
+			h = (h ^ (unsigned char)(*p ? *p : '\n')) * 0x100000001b3ull;
+			if (!*p)
+				break;
+		}
+	snprintf(buf, 17, "%016llx", (unsigned long long)h);
+	return buf;
+}
+
+int report_json_open(const struct report *r, FILE *f)
+{
+	struct json_object *head = json_object_new_object(), *sh;
 	const char *text;
 	size_t len;
 	int ret = -ENOMEM;
@@ -327,25 +362,40 @@ int report_write_json(const struct report *r, FILE *f)
 	jset(head, "finwait", jstr(r->version));
 	jset(head, "kernel", jstr(r->kernel));
 	jset(head, "hz", json_object_new_int(r->hz));
-	jset(head, "cells", json_object_new_array());
-	text = json_object_to_json_string_ext(head, flags);
-	if (!text)
-		goto out;
-	/* The header object ends in "[ ] }": open the array, write the cells, close it. */
-	len = strlen(text);
-	if (len < 5 || strcmp(text + len - 5, "[ ] }"))
-		goto out;
-	fprintf(f, "%.*s[\n", (int)(len - 5), text);
-	for (size_t i = 0; i < r->n_cells; i++) {
-		fputs("  ", f);
-		if (json_write_cell(f, &r->cells[i], flags))
-			goto out;
-		fputs(i + 1 < r->n_cells ? ",\n" : "\n", f);
+	jset(head, "elapsed", jsec(r->elapsed_ns));
+	if (r->shard_count) {
+		sh = json_object_new_object();
+		jset(sh, "index", json_object_new_int((int)r->shard_index));
+		jset(sh, "count", json_object_new_int((int)r->shard_count));
+		jset(sh, "cells", json_object_new_int64((int64_t)r->matrix_cells));
+		jset(sh, "matrix", jstr(r->matrix_id));
+		jset(head, "shard", sh);
 	}
-	fprintf(f, "] }\n");
-	ret = ferror(f) ? -EIO : 0;
-out:
+	jset(head, "cells", json_object_new_array());
+	text = json_object_to_json_string_ext(head, REPORT_JSON_FLAGS);
+	/* The header object ends in "[ ] }": open the array; the cells follow. */
+	len = text ? strlen(text) : 0;
+	if (len >= 5 && !strcmp(text + len - 5, "[ ] }")) {
+		fprintf(f, "%.*s[\n", (int)(len - 5), text);
+		ret = ferror(f) ? -EIO : 0;
+	}
 	json_object_put(head);
 	return ret;
 }
 
+/* One line for the header and one per cell: readable, greppable, and compact enough for
+ * cells of 100 000 connections (a pretty-printed state takes ~20 lines). */
+int report_write_json(const struct report *r, FILE *f)
+{
+	int ret = report_json_open(r, f);
+
+	for (size_t i = 0; !ret && i < r->n_cells; i++) {
+		fputs("  ", f);
+		ret = json_write_cell(f, &r->cells[i], r->shard_count > 0, REPORT_JSON_FLAGS);
+		fputs(i + 1 < r->n_cells ? ",\n" : "\n", f);
+	}
+	if (ret)
+		return ret;
+	fprintf(f, "] }\n");
+	return ferror(f) ? -EIO : 0;
+}

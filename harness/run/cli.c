@@ -47,6 +47,9 @@ static const char run_usage[] =
 	"                          and --matrix alone, e.g. --blank --set limit=3s\n"
 	"                          --matrix client.fault=freeze,vanish\n"
 	"  -j, --jobs N            cells run at once (default: all cells, at most 64)\n"
+	"      --shard K/N         run share K of N (1 <= K <= N): the cells whose place in\n"
+	"                          the whole matrix, counted from 0, is K-1 modulo N; join\n"
+	"                          the shares' --json reports with `finwait merge`\n"
 	"  -i, --interval DUR      sampling period (same as --set scenario.interval=DUR)\n"
 	"      --json FILE         write the JSON report (- for stdout; the table then goes\n"
 	"                          to stderr)\n"
@@ -76,6 +79,7 @@ struct opts {
 	bool quiet;
 	bool keep;
 	bool blank;	/* --blank: the schema's defaults instead of a scenario */
+	unsigned shard_index, shard_count;	/* --shard K/N; 0/0: every cell */
 };
 
 /* One run, from its cells to its reports. */
@@ -85,6 +89,9 @@ struct run {
 	struct model_env menv;
 	struct scenario **cells;
 	size_t n;
+	size_t *index;			/* --shard: each cell's place in the whole matrix */
+	size_t matrix_cells;		/* ... and its size */
+	char matrix_id[17];		/* ... and its digest (report_matrix_id) */
 	struct lab *lab;
 	struct pool_cell *pcells;	/* the cells and their outcomes */
 	struct cell_report *reports;	/* the outcomes as report rows */
@@ -168,11 +175,32 @@ static int bad_option(int ch, char **argv)
 	return FW_EXIT_USAGE;
 }
 
+/* --shard K/N. Returns -1 to go on, or FW_EXIT_USAGE. */
+static int parse_shard(struct opts *o, const char *text)
+{
+	const char *slash = strchr(text, '/');
+	char k[32];
+	long kv, nv;
+
+	if (!slash || (size_t)(slash - text) >= sizeof(k))
+		goto bad;
+	snprintf(k, sizeof(k), "%.*s", (int)(slash - text), text);
+	if (parse_long(slash + 1, 1, SCEN_MAX_CELLS, &nv) || parse_long(k, 1, nv, &kv))
+		goto bad;
+	o->shard_index = (unsigned)kv;
+	o->shard_count = (unsigned)nv;
+	return -1;
+bad:
+	fprintf(stderr, "finwait run: --shard wants K/N with 1 <= K <= N <= %d, not '%s'\n",
+		SCEN_MAX_CELLS, text);
+	return FW_EXIT_USAGE;
+}
+
 /* Parses the options into *o and the index of the first scenario into *first. Returns
  * -1 to go on, or the exit code (--help, a bad option). */
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 {
-	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK, OPT_HTML };
+	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK, OPT_HTML, OPT_SHARD };
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "matrix", required_argument, NULL, 'm' },
@@ -185,6 +213,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "blank", no_argument, NULL, OPT_BLANK },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -229,6 +258,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			break;
 		case OPT_BLANK:
 			o->blank = true;
+			break;
+		case OPT_SHARD:
+			rc = parse_shard(o, optarg);
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -298,6 +330,38 @@ static int check_keys(const struct opts *o)
 				return FW_EXIT_USAGE;
 			}
 	return -1;
+}
+
+/* --shard K/N: keeps the cells whose place i in the whole matrix has i mod N = K-1
+ * (round robin: shares differ by one cell at most, and a matrix's neighbouring cells,
+ * which tend to last alike, spread over the shares), noting each one's place and the
+ * matrix's digest. Every machine computes the same matrix from the same arguments; the
+ * digest lets `finwait merge` check that. Returns 0 or -ENOMEM. */
+static int select_shard(struct run *r)
+{
+	const char **names = calloc(r->n ? r->n : 1, sizeof(*names));
+	size_t k = r->o->shard_index - 1, n = r->o->shard_count, kept = 0;
+
+	r->index = calloc(r->n / n + 1, sizeof(*r->index));
+	if (!names || !r->index) {
+		free(names);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		names[i] = r->cells[i]->name;
+	report_matrix_id(names, r->n, r->matrix_id);
+	free(names);
+	r->matrix_cells = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		if (i % n != k) {
+			scenario_free(r->cells[i]);
+			continue;
+		}
+		r->index[kept] = i;
+		r->cells[kept++] = r->cells[i];
+	}
+	r->n = kept;
+	return 0;
 }
 
 /* Progress on stderr (a terminal's, without --quiet); arg: whether the interruption was
@@ -412,7 +476,7 @@ static int exit_code(const struct run *r, const struct report *rep)
 		return FW_EXIT_INTERNAL;
 	if (failed)
 		return FW_EXIT_FAILED;
-	if (skipped == r->n)
+	if (skipped == r->n && r->n) /* an empty share (--shard) ran nothing: fine */
 		return FW_EXIT_SKIP;
 	return FW_EXIT_OK;
 }
@@ -434,6 +498,7 @@ static int report_run(struct run *r)
 		if (out->rc && !out->skipped && !out->interrupted)
 			r->internal = true;
 		r->rcells[i] = r->reports[i].rc;
+		r->rcells[i].index = r->index ? r->index[i] : i;
 	}
 	rep.version = FINWAIT_VERSION;
 	rep.kernel = r->ki.release;
@@ -441,6 +506,12 @@ static int report_run(struct run *r)
 	rep.elapsed_ns = mono_ns() - r->t0;
 	rep.cells = r->rcells;
 	rep.n_cells = r->n;
+	if (r->o->shard_count) {
+		rep.shard_index = r->o->shard_index;
+		rep.shard_count = r->o->shard_count;
+		rep.matrix_cells = r->matrix_cells;
+		rep.matrix_id = r->matrix_id;
+	}
 	if (write_reports(r->o, &rep))
 		return FW_EXIT_INTERNAL;
 	return exit_code(r, &rep);
@@ -458,6 +529,7 @@ static void run_clear(struct run *r)
 	free(r->reports);
 	free(r->rcells);
 	free(r->pcells);
+	free(r->index);
 	scenario_free_cells(r->cells, r->n);
 	lab_close(r->lab);
 }
@@ -499,7 +571,13 @@ int cmd_run(int argc, char **argv)
 		rc = ret == -ENOMEM || ret == -ENOTRECOVERABLE ? FW_EXIT_INTERNAL : FW_EXIT_USAGE;
 		goto out;
 	}
-	rc = run_cells(&r);
+	if (o.shard_count && select_shard(&r)) {
+		fprintf(stderr, "finwait: out of memory\n");
+		rc = FW_EXIT_INTERNAL;
+		goto out;
+	}
+	r.t0 = mono_ns();
+	rc = r.n ? run_cells(&r) : FW_EXIT_OK;	/* an empty share builds no lab */
 	if (rc == FW_EXIT_OK)
 		rc = report_run(&r);
 out:

@@ -5,6 +5,7 @@
 #include "keys.h"
 #include "exitcode.h"
 #include "list.h"
+#include "merge.h"
 #include "run.h"
 #include "util.h"
 #include "watch.h"
@@ -18,6 +19,7 @@ static const struct {
 	{ "watch", cmd_watch, "Sample an existing namespace and print socket-state lifetimes" },
 	{ "list", cmd_list, "List the shipped scenarios" },
 	{ "keys", cmd_keys, "List every scenario key: type, default, meaning" },
+	{ "merge", cmd_merge, "Join the JSON reports of a matrix's shares (run --shard) into one" },
 };
 
 static void usage(FILE *f, const char *prog)

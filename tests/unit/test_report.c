@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "report_read.h"
 #include "util.h"
 
 #define MS NSEC_PER_MSEC
@@ -177,14 +178,15 @@ static char *slurp(const char *name)
 
 /* Runs a writer into memory and compares with the expected file; FW_REGEN=1 prints the
  * output instead, for review when the format changes on purpose. */
-static void check_writer(int (*fn)(const struct report *, FILE *), const char *golden)
+static void check_writer_of(const struct report *r, int (*fn)(const struct report *, FILE *),
+			    const char *golden)
 {
 	char *out = NULL, *want;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
 	assert_non_null(f);
-	assert_int_equal(fn(&rep, f), 0);
+	assert_int_equal(fn(r, f), 0);
 	assert_int_equal(fclose(f), 0);
 	if (getenv("FW_REGEN"))
 		fprintf(stderr, "----- %s\n%s-----\n", golden, out);
@@ -192,6 +194,11 @@ static void check_writer(int (*fn)(const struct report *, FILE *), const char *g
 	assert_string_equal(out, want);
 	free(want);
 	free(out);
+}
+
+static void check_writer(int (*fn)(const struct report *, FILE *), const char *golden)
+{
+	check_writer_of(&rep, fn, golden);
 }
 
 static void test_table(void **state)
@@ -468,6 +475,63 @@ static void test_json_sockopts(void **state)
 	free(out);
 }
 
+/* The JSON read back (report_read.c) gives the same table and the same JUnit as the rows
+ * it was written from: `finwait merge` and `finwait run` share those writers. A sharded
+ * report carries its share and each cell's place in the whole matrix. */
+static void test_read_back(void **state)
+{
+	struct report_cell back[4];
+	struct report r2;
+	struct fw_err err = { 0 };
+	struct json_object *root, *jcells, *sh;
+	char *out = NULL, id[17];
+	const char *names[] = { "a", "b" };
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	rep.shard_index = 2;
+	rep.shard_count = 3;
+	rep.matrix_cells = 11;
+	rep.matrix_id = report_matrix_id(names, 2, id);
+	for (size_t i = 0; i < 4; i++)
+		cells[i].index = 3 * i + 1;
+	assert_int_equal(report_write_json(&rep, f), 0);
+	fclose(f);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "shard", &sh));
+	assert_int_equal(json_object_get_int(json_object_object_get(sh, "index")), 2);
+	assert_int_equal(json_object_get_int(json_object_object_get(sh, "count")), 3);
+	assert_int_equal(json_object_get_int(json_object_object_get(sh, "cells")), 11);
+	assert_string_equal(json_object_get_string(json_object_object_get(sh, "matrix")), id);
+	assert_true(json_object_object_get_ex(root, "cells", &jcells));
+	assert_int_equal(json_object_array_length(jcells), 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(report_cell_read(json_object_array_get_idx(jcells, i), &back[i],
+						  &err), 0);
+		assert_int_equal(back[i].index, 3 * i + 1);
+		assert_int_equal(back[i].n_params, cells[i].n_params);
+	}
+	r2 = (struct report){ json_object_get_string(json_object_object_get(root, "finwait")),
+			      json_object_get_string(json_object_object_get(root, "kernel")),
+			      json_object_get_int(json_object_object_get(root, "hz")),
+			      report_json_ns(json_object_object_get(root, "elapsed")), back, 4 };
+	check_writer_of(&r2, report_write_table, "report.txt");
+	check_writer_of(&r2, report_write_junit, "report.xml");
+	/* A cell without its verdict is refused, naming the key. */
+	json_object_object_del(json_object_array_get_idx(jcells, 0), "verdict");
+	report_cell_read_clear(&back[0]);
+	assert_int_equal(report_cell_read(json_object_array_get_idx(jcells, 0), &back[0], &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "verdict"));
+	for (size_t i = 0; i < 4; i++)
+		report_cell_read_clear(&back[i]);
+	json_object_put(root);
+	free(out);
+	rep.shard_count = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_json_sockopts),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_read_back),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
