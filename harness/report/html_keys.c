@@ -1,5 +1,5 @@
 /* html_keys: the parts of a cell's section that come from its own keys: name, verdict,
- * reason, "expects", "server_sockopts", "params" and "counters". */
+ * reason, "expects", "server_sockopts" and "counters" ("params" are in the summary). */
 #include <string.h>
 
 #include "html_priv.h"
@@ -73,25 +73,6 @@ static void put_flat(FILE *f, struct json_object *o)
 	}
 }
 
-static void put_params(FILE *f, struct json_object *cell)
-{
-	struct json_object *params = NULL;
-
-	if (!json_object_object_get_ex(cell, "params", &params) ||
-	    !json_object_is_type(params, json_type_object))
-		return;
-	fprintf(f, "<details><summary>Parameters (%d)</summary><table>\n",
-		json_object_object_length(params));
-	json_object_object_foreach(params, key, val) {
-		fputs("<tr><td><code>", f);
-		html_esc(f, key);
-		fputs("</code></td><td>", f);
-		html_esc(f, json_object_get_string(val));
-		fputs("</td></tr>\n", f);
-	}
-	fputs("</table></details>\n", f);
-}
-
 void html_put_cell_head(FILE *f, struct json_object *cell, size_t index)
 {
 	struct json_object *ex = NULL, *so = NULL;
@@ -119,7 +100,6 @@ void html_put_cell_head(FILE *f, struct json_object *cell, size_t index)
 		put_flat(f, so);
 		fputs("</p>\n", f);
 	}
-	put_params(f, cell);
 }
 
 /* One counter's row: its change, and what a rule expected of it when one did. */

@@ -110,8 +110,7 @@ struct html_view {
 };
 
 /* The cell's own keys (html_keys.c): the section's opening (id "cell-INDEX", its name,
- * verdict, reason, expectations, socket options and parameters), and its end (the kernel
- * counters). A verdict as a word and a symbol. */
+ * verdict, reason, expectations and socket options), and its end (the kernel counters). A verdict as a word and a symbol. */
 void html_put_cell_head(FILE *f, struct json_object *cell, size_t index);
 void html_put_cell_tail(FILE *f, struct json_object *cell);
 void html_put_verdict(FILE *f, const char *verdict);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "html_priv.h"
+#include "schema.h"
 
 /* ---- the stream: the header, each cell without its connections, each connection ----
  *
@@ -342,8 +343,21 @@ static const char page_style[] =
 	"svg text{font:11px system-ui,sans-serif}code{font-size:.92em}"
 	"details{margin:.3em 0}summary{cursor:pointer}";
 
-/* The parameters in which the page's cells differ (a key that varies, or is missing
- * from some), as key=value; the name and description are in the name already. */
+/* Whether the page's cells differ in parameter key: one has another value, or none. */
+static bool param_varies(const struct page *pg, const char *key, const char *v)
+{
+	for (size_t i = 0; i < pg->n_rows; i++) {
+		struct json_object *o = NULL;
+
+		if (!json_object_object_get_ex(pg->rows[i].params, key, &o) ||
+		    strcmp(json_object_get_string(o), v ? v : ""))
+			return true;
+	}
+	return false;
+}
+
+/* The parameters in which the page's cells differ, as key=value; the scenario's name
+ * and description are in the cell's name already. */
 static void put_varying(FILE *f, const struct page *pg, const struct summary_row *r)
 {
 	bool any = false;
@@ -352,17 +366,10 @@ static void put_varying(FILE *f, const struct page *pg, const struct summary_row
 		return;
 	json_object_object_foreach(r->params, key, val) {
 		const char *v = json_object_get_string(val);
-		bool varies = false;
+		const struct fw_key *k = fw_key_find(key);
 
-		if (!strcmp(key, "scenario.name") || !strcmp(key, "scenario.description"))
-			continue;
-		for (size_t i = 0; i < pg->n_rows && !varies; i++) {
-			struct json_object *o = NULL;
-
-			varies = !json_object_object_get_ex(pg->rows[i].params, key, &o) ||
-				 strcmp(json_object_get_string(o), v ? v : "");
-		}
-		if (!varies)
+		if (k == &fw_keys[FW_K_NAME] || k == &fw_keys[FW_K_DESCRIPTION] ||
+		    !param_varies(pg, key, v))
 			continue;
 		fputs(any ? "<br><code>" : "<code>", f);
 		html_esc(f, key);
@@ -371,6 +378,30 @@ static void put_varying(FILE *f, const struct page *pg, const struct summary_row
 		fputs("</code>", f);
 		any = true;
 	}
+}
+
+/* The parameters every cell shares, once for the page. */
+static void put_shared(FILE *f, const struct page *pg)
+{
+	struct json_object *params = pg->n_rows ? pg->rows[0].params : NULL;
+	size_t n = 0;
+
+	if (!json_object_is_type(params, json_type_object))
+		return;
+	json_object_object_foreach(params, k1, v1)
+		n += !param_varies(pg, k1, json_object_get_string(v1));
+	fprintf(f, "<details><summary>Parameters every cell shares (%zu; those that differ are "
+		"in the table)</summary><table>\n", n);
+	json_object_object_foreach(params, key, val) {
+		if (param_varies(pg, key, json_object_get_string(val)))
+			continue;
+		fputs("<tr><td><code>", f);
+		html_esc(f, key);
+		fputs("</code></td><td>", f);
+		html_esc(f, json_object_get_string(val));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table></details>\n", f);
 }
 
 static void put_summary(FILE *f, const struct page *pg)
@@ -428,6 +459,7 @@ static int page_write(FILE *out, struct json_object *head, struct page *pg)
 {
 	put_head(out, head, pg);
 	put_summary(out, pg);
+	put_shared(out, pg);
 	fputs("<h3>Legend</h3>\n", out);
 	html_svg_legend(out);
 	if (pg->body_len)

@@ -92,6 +92,28 @@ static void test_escaping(void **state)
 	free(page);
 }
 
+/* Parameters every cell shares are listed once; those that differ go in the summary. */
+static void test_params(void **state)
+{
+	char *page = NULL;
+	struct fw_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(html_of(HEAD "{ \"name\": \"s[b=2]\", \"params\": { \"scenario.name\": "
+				 "\"s[b=2]\", \"a\": \"1\", \"b\": \"2\" }, \"connections\": [ ] },\n"
+				 "{ \"name\": \"s[b=3]\", \"params\": { \"scenario.name\": \"s[b=3]\", "
+				 "\"a\": \"1\", \"b\": \"3\" }, \"connections\": [ ] }\n" TAIL, &page,
+				 &err), 0);
+	assert_non_null(strstr(page, "Parameters every cell shares (1; "));
+	assert_non_null(strstr(page, "<tr><td><code>a</code></td><td>1</td></tr>"));
+	assert_null(strstr(page, "<code>a=1</code>"));
+	assert_non_null(strstr(page, "<td><code>b=2</code></td>"));
+	assert_non_null(strstr(page, "<td><code>b=3</code></td>"));
+	/* the name is in the cell's name already */
+	assert_null(strstr(page, "<code>scenario.name="));
+	free(page);
+}
+
 static void test_empty_cell(void **state)
 {
 	char *page = NULL;
@@ -266,6 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_empty_cell),
 		cmocka_unit_test(test_grouped_lanes),
 		cmocka_unit_test(test_optional_keys),
