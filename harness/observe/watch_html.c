@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
+#include "kinfo.h"
 #include "report_html.h"
 #include "report_out.h"
 #include "timeline_priv.h" /* tl_grow() */
@@ -170,7 +170,7 @@ int watch_html_write(struct watch *w, struct sampler *smp)
 	struct counters *delta = NULL;
 	int64_t *st_t = NULL;
 	uint32_t *st_c = NULL;
-	struct utsname u;
+	struct kinfo ki;
 	struct fw_err err = { 0 };
 	char iv[32], msg[600];
 	int ret = -ENOMEM;
@@ -189,8 +189,9 @@ int watch_html_write(struct watch *w, struct sampler *smp)
 			       "watched, not judged";
 	cell.expect.kind = PRED_UNMODELLED;
 	snprintf(cell.expect.reason, sizeof(cell.expect.reason), "finwait watch judges nothing");
-	if (uname(&u) == 0)
-		rep.kernel = u.release;
+	kinfo_read(&ki);
+	rep.kernel = ki.release;
+	rep.hz = ki.hz;
 	if (sampler_series(smp) &&
 	    (ret = tlreport_series(sampler_series(smp), w->mono0, &sr, &st_t, &st_c)))
 		goto out;
