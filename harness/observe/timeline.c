@@ -38,7 +38,7 @@ static uint64_t mix(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
-static uint64_t tuple_hash(const struct diag_tuple *t)
+uint64_t tl_tuple_hash(const struct diag_tuple *t)
 {
 	uint64_t w[4], h;
 
@@ -104,7 +104,7 @@ void timeline_set_drop_closed(struct timeline *tl, bool drop)
 
 static uint32_t *bucket_of(struct timeline *tl, const struct diag_tuple *t)
 {
-	return &tl->buckets[tuple_hash(t) & (tl->nbuckets - 1)];
+	return &tl->buckets[tl_tuple_hash(t) & (tl->nbuckets - 1)];
 }
 
 /* Doubles the bucket array (called when the chains would average more than one entry). */

@@ -191,6 +191,11 @@ int timeline_add_event_range(struct timeline *tl, const struct diag_tuple *tuple
  * Returns 0 or -ENOMEM. */
 int timeline_finish(struct timeline *tl);
 
+/* A connection's key: equality of two 4-tuples, and a hash of one (the timeline's and
+ * the packet capture's tables). */
+bool tl_tuple_eq(const struct diag_tuple *a, const struct diag_tuple *b);
+uint64_t tl_tuple_hash(const struct diag_tuple *t);
+
 /* Number of connection slots; timeline_conn(tl, i) for i below it returns a connection,
  * or NULL for a slot freed in drop-closed mode. Pointers are valid until the next call
  * that modifies tl. */

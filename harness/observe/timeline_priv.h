@@ -55,8 +55,6 @@ int tl_grow_from(void **arr, size_t *cap, size_t need, size_t sz, size_t first);
 /* tl_grow_from() starting at 16 elements. */
 int tl_grow(void **arr, size_t *cap, size_t need, size_t sz);
 
-bool tl_tuple_eq(const struct diag_tuple *a, const struct diag_tuple *b);
-
 /* The newest connection with this tuple, or NO_CONN; older ones follow through
  * tl->conns[i].next (a chain may also hold other tuples: compare with tl_tuple_eq()). */
 uint32_t tl_lookup(struct timeline *tl, const struct diag_tuple *t);

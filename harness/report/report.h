@@ -40,6 +40,12 @@
  *   of 100 000 connections).
  * - "expect": forever is {"min": limit, "max": null}; none is {"min": 0, "max": the
  *   largest FIN_WAIT2 still counted as none}.
+ * With a packet capture, each connection has "packets": [ {"t": s, "dir": "in" | "out",
+ *   "flags": "FA", "kind": "syn" | "data" | "fin" | "ack-of-fin" | "keepalive-probe" |
+ *   "keepalive-ack" | "zero-window-probe" | "zero-window-ack" | "window-update" |
+ *   "retransmit" | "rst" | "ack", "len": bytes} ] (kind from the server's point of view;
+ *   "packets_omitted": n when some were not kept), and the cell "capture": {"segments",
+ *   "kernel_dropped", "omitted", "file": path | null, "realtime_offset": s, "drift": s}.
  * A cell with an error message gets "error": "..." too. A cell whose server's socket
  * options were looked for has "server_sockopts": {"pid": N, "process": NAME, "keepalive":
  *   0|1, "keepidle": s, "keepintvl": s, "keepcnt": n, "linger2": s, "user_timeout": ms,
@@ -89,11 +95,35 @@ struct report_state {
 	size_t n_phases;
 };
 
+/* One TCP segment of a connection, as captured on the server's link (JSON "packets"). */
+struct report_packet {
+	int64_t t_ns;			/* relative to the cell's start */
+	bool out;			/* sent by the server ("out"), else received ("in") */
+	char flags[9];			/* "FA": pkt_flags_text() */
+	const char *kind;		/* "syn", "fin", "ack-of-fin", ...: pkt_kind_name() */
+	uint32_t len;			/* payload bytes */
+};
+
 struct report_conn {
 	const char *local;		/* "198.18.0.1:8080", "[fd46:696e::1]:8080" */
 	const char *remote;
 	const struct report_state *states;
 	size_t n_states;
+	const struct report_packet *packets;	/* in capture order; with report_cell.capture.on */
+	size_t n_packets;
+	uint64_t packets_omitted;	/* segments not kept (between the first and the last
+					 * ones kept: capstore.h) */
+};
+
+/* The cell's packet capture (JSON "capture"). */
+struct report_capture {
+	bool on;			/* the cell was captured: its connections have "packets" */
+	const char *file;		/* --pcap's file, NULL: none */
+	uint64_t segments;		/* TCP segments of the server's port */
+	uint64_t kernel_dropped;	/* frames the capture buffer lost (pcap_stats) */
+	uint64_t omitted;		/* segments not kept, over all connections */
+	int64_t offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at the start */
+	int64_t drift_ns;		/* how much that moved by the end */
 };
 
 struct report_param {
@@ -224,6 +254,7 @@ struct report_cell {
 	struct report_sampling sampling;
 	size_t index;			/* in the whole matrix (JSON "index" in a sharded
 					 * report only) */
+	struct report_capture capture;
 };
 
 struct report {

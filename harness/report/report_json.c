@@ -103,9 +103,21 @@ static struct json_object *json_state(const struct report_state *s)
 	return o;
 }
 
-static struct json_object *json_conn(const struct report_conn *cn)
+static struct json_object *json_packet(const struct report_packet *p)
 {
-	struct json_object *o = json_object_new_object(), *states;
+	struct json_object *o = json_object_new_object();
+
+	jset(o, "t", jsec(p->t_ns));
+	jset(o, "dir", jstr(p->out ? "out" : "in"));
+	jset(o, "flags", jstr(p->flags));
+	jset(o, "kind", jstr(p->kind));
+	jset(o, "len", json_object_new_int64(p->len));
+	return o;
+}
+
+static struct json_object *json_conn(const struct report_conn *cn, bool captured)
+{
+	struct json_object *o = json_object_new_object(), *states, *pk;
 
 	jset(o, "local", jstr(cn->local));
 	jset(o, "remote", jstr(cn->remote));
@@ -113,6 +125,27 @@ static struct json_object *json_conn(const struct report_conn *cn)
 	for (size_t j = 0; j < cn->n_states; j++)
 		json_object_array_add(states, json_state(&cn->states[j]));
 	jset(o, "states", states);
+	if (captured) {
+		pk = json_object_new_array();
+		for (size_t j = 0; j < cn->n_packets; j++)
+			json_object_array_add(pk, json_packet(&cn->packets[j]));
+		jset(o, "packets", pk);
+		if (cn->packets_omitted)
+			jset(o, "packets_omitted", json_object_new_int64((int64_t)cn->packets_omitted));
+	}
+	return o;
+}
+
+static struct json_object *json_capture(const struct report_capture *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	jset(o, "segments", json_object_new_int64((int64_t)c->segments));
+	jset(o, "kernel_dropped", json_object_new_int64((int64_t)c->kernel_dropped));
+	jset(o, "omitted", json_object_new_int64((int64_t)c->omitted));
+	jset(o, "file", c->file ? jstr(c->file) : NULL);
+	jset(o, "realtime_offset", jsec(c->offset_ns));
+	jset(o, "drift", jsec(c->drift_ns));
 	return o;
 }
 
@@ -279,6 +312,8 @@ static struct json_object *json_cell(const struct report_cell *c, bool shard)
 		}
 		jset(o, "server_sockopts", so);
 	}
+	if (c->capture.on)
+		jset(o, "capture", json_capture(&c->capture));
 	return o;
 }
 
@@ -302,7 +337,7 @@ static int json_write_cell(FILE *f, const struct report_cell *c, bool shard, int
 		goto out;
 	fprintf(f, "%.*s", (int)(slot + strlen(CONNS_SLOT) - 2 - text), text);
 	for (size_t i = 0; i < c->n_conns; i++) {
-		struct json_object *conn = json_conn(&c->conns[i]);
+		struct json_object *conn = json_conn(&c->conns[i], c->capture.on);
 		const char *ct = conn ? json_object_to_json_string_ext(conn, flags) : NULL;
 
 		if (ct)

@@ -12,6 +12,7 @@
 
 #include "cellrun_priv.h"
 #include "endpoint_opts.h"
+#include "capture.h"
 #include "external.h"
 #include "sampler.h"
 
@@ -624,7 +625,8 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 		snprintf(out->counters_why, sizeof(out->counters_why), "out of memory");
 	if (!build_cell(&c, slot) && base)
 		read_counters(&c, base, false);
-	if (!c.out->rc && !start_server(&c) && !start_sampler(&c)) {
+	if (!c.out->rc && !start_server(&c) && !cell_capture_start(&c) &&
+	    !start_sampler(&c)) {
 		int sret;
 
 		if (!start_clients(&c) && !wait_point(&c) && !do_fault(&c)) {
@@ -635,6 +637,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 		sret = sampler_stop(c.sampler);
 		if (sret)
 			fail(&c, sret, "sampler: %s", strerror(-sret));
+		cell_capture_stop(&c);
 		out->tl = sampler_timeline(c.sampler);
 		read_counters(&c, base, true);
 	}
@@ -651,6 +654,9 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 
 void cell_outcome_clear(struct cell_outcome *out)
 {
+	capture_free(out->capture);
+	out->capture = NULL;
+	out->packets = NULL;
 	sampler_free(out->sampler);
 	out->sampler = NULL;
 	out->tl = NULL;

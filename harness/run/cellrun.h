@@ -9,6 +9,7 @@
 #ifndef FINWAIT_CELLRUN_H
 #define FINWAIT_CELLRUN_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,8 @@
 #include "timeline.h"
 
 struct sampler;
+struct capture;
+struct capstore;
 
 struct cellrun_env {
 	struct lab *lab;
@@ -29,6 +32,8 @@ struct cellrun_env {
 	const char *client_bin;		/* finwait-client */
 	const atomic_bool *stop;	/* set by SIGINT/SIGTERM: give up quickly */
 	bool keep;			/* --keep: name the namespaces in /run/netns */
+	const char *pcap_dir;		/* --pcap: write each cell's capture there */
+	bool no_capture;		/* no packet capture at all (the benchmark's baseline) */
 };
 
 /* A server socket seen held (sock_diag's inode != 0) and the process that held it. */
@@ -86,6 +91,13 @@ struct cell_outcome {
 	bool has_counters;
 	struct counters counters;
 	char counters_why[96];
+	/* The packets of the server's link (capture.h), from before the first client until
+	 * after the last sample; NULL when the cell never got there (or no_capture). */
+	struct capture *capture;
+	/* Its segments, for the judge: set once it stopped, when the witness is whole (no
+	 * frame lost, the wall clock not stepped by more than 1 ms); NULL otherwise. */
+	const struct capstore *packets;
+	char pcap_file[PATH_MAX];	/* --pcap: the file written, else "" */
 };
 
 /* Runs cell sc in lab slot `slot`. Always fills *out (free it with

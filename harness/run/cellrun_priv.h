@@ -152,6 +152,16 @@ void held_on_opts_line(struct ctx *c, const struct status_event *ev);
  * freed. Idempotent. */
 void held_finish(struct ctx *c);
 
+/* cellrun_capture.c: starts the cell's packet capture on the server's link (unless the
+ * env says no_capture), into c->out->capture, with --pcap's file; returns 0 or -errno
+ * (recorded). Stop: drains and stops it (an error is recorded). */
+int cell_capture_start(struct ctx *c);
+void cell_capture_stop(struct ctx *c);
+
+/* The file name of cell `cell`'s capture: "NAME.pcap" with every character other than
+ * [A-Za-z0-9._-] as '_' (no leading '.'), cut to fit len. */
+void cell_pcap_name(const char *cell, char *buf, size_t len);
+
 /* external.c: starts the scenario's server command in the server namespace (its folder
  * in c->dir, which the caller removes) and waits until its listener shows in sock_diag.
  * Returns 0, or -errno with the cell's error recorded. */

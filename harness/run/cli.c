@@ -3,6 +3,7 @@
  * run/ that writes to stdout or stderr. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ static const char run_usage[] =
 	"      --html FILE         write one self-contained HTML page: the summary, and per\n"
 	"                          cell the pile-up, the connections' lanes and the\n"
 	"                          FIN_WAIT2 histogram\n"
+	"      --pcap DIR          write each cell's packet capture to DIR/CELL.pcap\n"
+	"                          (tcpdump -r, Wireshark); DIR is made if missing\n"
 	"  -q, --quiet             print only the summary line\n"
 	"      --keep              name each cell's namespaces /run/netns/finwait-PID-N-srv\n"
 	"                          and -cli for inspection; remove them with `ip netns del`\n"
@@ -76,6 +79,7 @@ struct opts {
 	size_t n_axes;
 	long jobs;
 	struct report_out outs[OUT_COUNT];	/* --json, --junit, --csv, --html */
+	const char *pcap;	/* --pcap DIR */
 	bool quiet;
 	bool keep;
 	bool blank;	/* --blank: the schema's defaults instead of a scenario */
@@ -196,11 +200,37 @@ bad:
 	return FW_EXIT_USAGE;
 }
 
+/* --pcap DIR: a directory, or a name that can be made one in a writable directory (it
+ * is made only when the cells run). Returns -1 when good, else FW_EXIT_USAGE (said). */
+static int check_pcap_dir(const char *dir)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	const char *why = NULL;
+
+	if (!stat(dir, &st)) {
+		if (!S_ISDIR(st.st_mode))
+			why = "not a directory";
+		else if (access(dir, W_OK | X_OK))
+			why = strerror(errno);
+	} else if (errno != ENOENT) {
+		why = strerror(errno);
+	} else {
+		snprintf(parent, sizeof(parent), "%s", dir);
+		if (access(dirname(parent), W_OK | X_OK))
+			why = "it does not exist and cannot be made there";
+	}
+	if (!why)
+		return -1;
+	fprintf(stderr, "finwait run: --pcap %s: %s\n", dir, why);
+	return FW_EXIT_USAGE;
+}
+
 /* Parses the options into *o and the index of the first scenario into *first. Returns
  * -1 to go on, or the exit code (--help, a bad option). */
 static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 {
-	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK, OPT_HTML, OPT_SHARD };
+	enum { OPT_JSON = 256, OPT_JUNIT, OPT_CSV, OPT_KEEP, OPT_BLANK, OPT_HTML, OPT_SHARD, OPT_PCAP };
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "matrix", required_argument, NULL, 'm' },
@@ -214,6 +244,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 		{ "keep", no_argument, NULL, OPT_KEEP },
 		{ "blank", no_argument, NULL, OPT_BLANK },
 		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -261,6 +292,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			break;
 		case OPT_SHARD:
 			rc = parse_shard(o, optarg);
+			break;
+		case OPT_PCAP:
+			rc = check_pcap_dir(optarg);
+			o->pcap = optarg;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -417,7 +452,12 @@ static int run_cells(struct run *r)
 	}
 	for (size_t i = 0; i < r->n; i++)
 		r->pcells[i].sc = r->cells[i];
-	env = (struct cellrun_env){ r->lab, server_bin, client_bin, NULL, r->o->keep };
+	if (r->o->pcap && mkdir(r->o->pcap, 0755) && errno != EEXIST) {
+		fprintf(stderr, "finwait run: --pcap %s: %s\n", r->o->pcap, strerror(errno));
+		return FW_EXIT_INTERNAL;
+	}
+	env = (struct cellrun_env){ r->lab, server_bin, client_bin, NULL, r->o->keep,
+				    r->o->pcap, false };
 	n_threads = r->o->jobs ? (size_t)r->o->jobs : MAX_JOBS_DEFAULT;
 	if (n_threads > r->n)
 		n_threads = r->n;

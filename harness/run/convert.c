@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "capture.h"
 #include "judge.h"
 #include "sampler.h"
 #include "timeline.h"
@@ -60,6 +61,59 @@ static int convert_conns(struct cell_report *r, const struct timeline *tl, int64
 	}
 	r->rc.conns = r->conns;
 	r->rc.n_conns = k;
+	return 0;
+}
+
+/* Each connection's captured segments (in the timeline's order, as convert_conns()), and
+ * the cell's capture counts. */
+static int convert_packets(struct cell_report *r, const struct timeline *tl,
+			   const struct capture *cap, int64_t t0)
+{
+	const struct capstore *st = capture_store(cap);
+	struct capture_stats cs;
+	size_t total = 0, k = 0, pi = 0;
+
+	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+		const struct cap_conn *cc = c ? capstore_find(st, &c->tuple) : NULL;
+
+		total += cc ? cap_conn_kept(cc) : 0;
+	}
+	if (!(r->packets = calloc(total ? total : 1, sizeof(*r->packets))))
+		return -ENOMEM;
+	for (size_t i = 0; i < timeline_conn_count(tl); i++) {
+		const struct tl_conn *c = timeline_conn(tl, i);
+		const struct cap_conn *cc;
+		struct report_conn *rc;
+
+		if (!c)
+			continue;
+		rc = &r->conns[k++];
+		rc->packets = &r->packets[pi];
+		/* A 4-tuple the timeline holds twice (a port reused) shows its packets twice. */
+		if (!(cc = capstore_find(st, &c->tuple)))
+			continue;
+		for (size_t j = 0; j < cap_conn_kept(cc); j++) {
+			const struct cap_pkt *p = cap_conn_pkt(cc, j);
+			struct report_packet *q = &r->packets[pi++];
+
+			q->t_ns = p->t - t0;
+			q->out = p->dir == PKT_OUT;
+			pkt_flags_text(p->flags, q->flags);
+			q->kind = pkt_kind_name(p->kind);
+			q->len = p->len;
+			rc->n_packets++;
+		}
+		rc->packets_omitted = cap_conn_omitted(cc);
+	}
+	for (size_t i = 0; i < st->n; i++)
+		r->rc.capture.omitted += cap_conn_omitted(&st->conns[i]);
+	capture_get_stats(cap, &cs);
+	r->rc.capture.on = true;
+	r->rc.capture.segments = st->segments;
+	r->rc.capture.kernel_dropped = cs.kernel_dropped;
+	r->rc.capture.offset_ns = cs.offset_ns;
+	r->rc.capture.drift_ns = cs.drift_ns;
 	return 0;
 }
 
@@ -234,6 +288,9 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 				return ret;
 			rc->series = &r->series;
 		}
+		if (out->capture && (ret = convert_packets(r, out->tl, out->capture, out->t_start)))
+			return ret;
+		rc->capture.file = out->pcap_file[0] ? out->pcap_file : NULL;
 	}
 	convert_sockopts(r, out);
 	convert_sampling(rc, sc, out);
@@ -258,4 +315,5 @@ void cell_report_clear(struct cell_report *r)
 	free(r->addrs);
 	free(r->series_t);
 	free(r->series_c);
+	free(r->packets);
 }

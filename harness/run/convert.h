@@ -19,6 +19,7 @@ struct cell_report {
 	struct report_state *states;
 	struct report_phase *phases;	/* the states' phases, behind states[].phases */
 	char *addrs;			/* the connections' "addr:port" texts */
+	struct report_packet *packets;	/* behind conns[].packets */
 	struct report_agg aggs[DIAG_NSTATES];
 	struct report_sockopts sockopts[CELL_SOCKOPTS_MAX];	/* behind rc.sockopts */
 	struct judgement judged;	/* behind rc.expect and rc.expects */

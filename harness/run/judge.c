@@ -128,20 +128,26 @@ int judge_last_visit(const struct tl_conn *c, int state)
 	return vi;
 }
 
-/* The last FIN_WAIT2 stay of c, viewed by its phases; false when there is none. */
-static bool view_fw2(const struct tl_conn *c, struct fw2_view *w)
+/* The last FIN_WAIT2 stay of c, viewed by its phases, its start narrowed by the
+ * captured ACK of the FIN (out NULL: not); false when there is none. */
+static bool view_fw2(const struct cell_outcome *out, const struct tl_conn *c,
+		     struct fw2_view *w)
 {
 	struct tl_phase ph[TL_PHASES_MAX];
 	const struct tl_visit *v;
 	int vi = judge_last_visit(c, DIAG_FIN_WAIT2);
+	int64_t e_lo, e_hi;
 	size_t n, k;
 
 	if (vi < 0)
 		return false;
 	v = &c->visits[vi];
 	memset(w, 0, sizeof(*w));
-	judge_measure_span(v->entered_lo, v->entered_hi, v->left_lo, v->left_hi, &w->whole);
-	w->whole_from = lower(v->entered_lo, v->entered_hi);
+	e_lo = v->entered_lo;
+	e_hi = v->entered_hi;
+	judge_pkt_narrow_fw2(out, c, &e_lo, &e_hi);
+	judge_measure_span(e_lo, e_hi, v->left_lo, v->left_hi, &w->whole);
+	w->whole_from = lower(e_lo, e_hi);
 	n = tl_visit_phases(c, (size_t)vi, ph);
 	for (k = 0; k < n && ph[k].owner != TL_ORPHAN; k++)
 		;
@@ -165,7 +171,7 @@ bool judge_held_part(const struct tl_conn *c, struct measured *m)
 {
 	struct fw2_view w;
 
-	if (!view_fw2(c, &w))
+	if (!view_fw2(NULL, c, &w))
 		return false;
 	if (w.start == MODEL_FW2_HELD) {
 		*m = w.whole;
@@ -221,7 +227,7 @@ static bool judge_conn(const struct scenario *sc, const struct model_env *menv,
 	*p = *cell_expect;
 	memset(mp, 0, sizeof(*mp));
 	judge_conn_facts(declared, out, c, &f, &who);
-	*absent = !view_fw2(c, &w);
+	*absent = !view_fw2(out, c, &w);
 	if (*absent) {
 		/* No FIN_WAIT2: what the scenario's setup and the socket's options say. */
 		const struct facts_args a = { sc, &f };
@@ -375,6 +381,8 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 		return REPORT_FAIL;
 	judge_other_states(sc, menv, out, &declared, j);
 	if (!states_ok(j, why, len))
+		return REPORT_FAIL;
+	if (!judge_packets(menv, out, &declared, why, len))
 		return REPORT_FAIL;
 	if (out->failed) {
 		snprintf(why, len, "%ld of %ld client connections failed before %s", out->failed,

@@ -99,6 +99,19 @@ void judge_ends_add(struct judge_ends *e, const struct prediction *p);
 bool judge_counters(const struct judge_ends *e, const struct cell_outcome *out,
 		    struct judgement *j, char *why, size_t len);
 
+/* judge_packets.c: the packets as a second witness: each connection's captured segments
+ * against what sock_diag saw and the socket's facts (the ACK of the FIN begins FIN_WAIT2,
+ * keepalive probes at keepidle then keepintvl, an RST ends FIN_WAIT2, the FIN's
+ * retransmissions follow the RTO backoff). True when they agree, or when the cell has no
+ * usable capture (none, a lost frame, a wall-clock step); else why names both witnesses. */
+bool judge_packets(const struct model_env *menv, const struct cell_outcome *out,
+		   const struct model_facts *declared, char *why, size_t len);
+
+/* Raises *e_lo, the earliest FIN_WAIT2 of c can have begun, to the captured ACK of the
+ * server's FIN when that falls within [*e_lo, *e_hi] (out NULL: no change). */
+void judge_pkt_narrow_fw2(const struct cell_outcome *out, const struct tl_conn *c,
+			  int64_t *e_lo, int64_t *e_hi);
+
 const char *judge_state_name(enum fw_expect_state es);
 const char *judge_state_verdict_name(enum judge_state_verdict v);
 
