@@ -350,6 +350,20 @@ static bool unknown_key(const struct load_kv *kv, char *msg, size_t len)
 	return true;
 }
 
+/* An unknown key in a scenario file (the parser's "unknown key 'K' in [S]" at file:line)
+ * gets the nearest key appended, as on the command line. */
+static void suggest_for_file(struct fw_err *err)
+{
+	char key[128], sec[64], full[200], near[256];
+	size_t len = strlen(err->msg);
+
+	if (sscanf(err->msg, "unknown key '%127[^']' in [%63[^]]]", key, sec) != 2)
+		return;
+	snprintf(full, sizeof(full), "%s.%s", sec, key);
+	if (suggest_key(full, "/proc/sys", near, sizeof(near)) && len < sizeof(err->msg))
+		snprintf(err->msg + len, sizeof(err->msg) - len, " (did you mean %.200s?)", near);
+}
+
 /* Every --set and --matrix key checked before anything is loaded. Returns -1 to go on,
  * or FW_EXIT_USAGE. */
 static int check_keys(const struct opts *o)
@@ -607,6 +621,7 @@ int cmd_run(int argc, char **argv)
 	r.menv.hz = r.ki.hz; /* 0: unknown, judge_expect() covers every choice */
 	ret = load_cells(&req, &r.menv, &r.cells, &r.n, &err);
 	if (ret) {
+		suggest_for_file(&err);
 		print_err("finwait run", &err);
 		rc = ret == -ENOMEM || ret == -ENOTRECOVERABLE ? FW_EXIT_INTERNAL : FW_EXIT_USAGE;
 		goto out;

@@ -140,6 +140,14 @@ static void test_unknown_keys_suggested(void **state)
 				 NULL };
 	expect_refusal("sugg-client", client, 2,
 		       "did you mean client.sysctl.net.ipv4.tcp_keepalive_time?\0");
+	/* In a file too, at its file:line. */
+	char path[4200], want[4300];
+
+	snprintf(path, sizeof(path), "%s/typo.ini", tmpdir);
+	write_file(path, "[scenario]\nname = typo\n\n[server]\nkeepidel = 2s\n");
+	snprintf(want, sizeof(want), "%s:5:%cdid you mean server.keepidle?%c", path, 0, 0);
+	const char *file[] = { "run", path, NULL };
+	expect_refusal("sugg-file", file, 2, want);
 }
 
 /* The matrix of the shard tests: six short cells, no file. */
