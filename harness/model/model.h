@@ -51,6 +51,9 @@ enum pred_end {
 					 * (TCPAbortOnData) */
 	PRED_END_TW_DROPPED,		/* no timewait minisocket to be had: dropped
 					 * (TCPTimeWaitOverflow) */
+	PRED_END_LINGER2_ACKED,		/* an orphan with TCP_LINGER2 < 0: reset when its
+					 * FIN is ACKed (TCPAbortOnData) */
+	PRED_END_COUNT
 };
 
 struct prediction {

@@ -167,6 +167,7 @@ void model_orphan_rule(const struct model_facts *f, const struct model_env *envp
 
 	if (f->no_fin_wait2) {
 		model_predict_none(p, env);
+		p->end = PRED_END_LINGER2_ACKED;
 		model_say(p, "orphan with TCP_LINGER2 -1: reset when the FIN is ACKed, no FIN_WAIT2 "
 			     "(tcp_rcv_state_process)");
 		return;
@@ -440,6 +441,10 @@ int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
 	else {
 		model_orphan_rule(f, &e, p);
 		apply_tw_buckets(c, f, &e, p);
+		/* close() of a socket already in FIN_WAIT2 resets in tcp_close() instead
+		 * (TCPAbortOnLinger): not measured here, so not said. */
+		if (start == MODEL_FW2_CLOSED && p->end == PRED_END_LINGER2_ACKED)
+			p->end = PRED_END_UNSAID;
 	}
 	return 0;
 }

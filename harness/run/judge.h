@@ -47,7 +47,7 @@ struct judge_counter {
 struct judge_ends {
 	long conns;			/* connections judged */
 	long said;			/* ... whose end the model says (enum pred_end) */
-	long n[PRED_END_TW_DROPPED + 1];	/* by end */
+	long n[PRED_END_COUNT];		/* by end */
 	long probes_min, probes_max;	/* keepalive probes over them */
 	long may_drop;			/* a full timewait table's drops (the cell's) */
 };

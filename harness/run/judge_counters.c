@@ -76,16 +76,21 @@ static void check_keepalive(const struct judge_ends *e, const struct cell_outcom
 bool judge_counters(const struct judge_ends *e, const struct cell_outcome *out,
 		    struct judgement *j, char *why, size_t len)
 {
-	long linger0 = e->n[PRED_END_LINGER0], dropped = e->n[PRED_END_TW_DROPPED] + e->may_drop;
+	long linger0 = e->n[PRED_END_LINGER0], linger2 = e->n[PRED_END_LINGER2_ACKED];
+	long dropped = e->n[PRED_END_TW_DROPPED] + e->may_drop;
 	char a[48];
 
 	j->n_counters = 0;
 	if (!out->has_counters)
 		return true;
 	check_keepalive(e, out, j);
-	if (linger0 && e->said == e->conns)
+	if (linger0 && !linger2 && e->said == e->conns)
 		check(j, out, "TCPAbortOnData", linger0, linger0,
 		      "close() with SO_LINGER {1, 0} on %ld connections (tcp_close())", linger0);
+	if (linger2 && !linger0 && e->said == e->conns)
+		check(j, out, "TCPAbortOnData", linger2, linger2,
+		      "%ld orphans with TCP_LINGER2 -1 reset when their FIN is ACKed "
+		      "(tcp_rcv_state_process())", linger2);
 	if (dropped)
 		check(j, out, "TCPTimeWaitOverflow", dropped, dropped,
 		      "%ld orphans find the timewait table full (tcp_time_wait())", dropped);

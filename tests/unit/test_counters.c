@@ -136,6 +136,8 @@ static void test_model_ends(void **state)
 	/* Before its request the server closes nothing. */
 	p = predict("[server]\nclose = linger0\n[client]\nfault = freeze\nat = after-connect\n");
 	assert_int_equal(p.end, PRED_END_UNSAID);
+	p = predict("[server]\nlinger2 = -1\n[client]\nfault = freeze\nat = after-fin\n");
+	assert_int_equal(p.end, PRED_END_LINGER2_ACKED);
 	p = predict("connections = 8\n[client]\nfault = freeze\nat = after-fin\n"
 		    "[sysctl]\nnet.ipv4.tcp_max_tw_buckets = 0\n");
 	assert_int_equal(p.end, PRED_END_TW_DROPPED);
