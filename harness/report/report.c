@@ -67,7 +67,7 @@ void report_count(const struct report *r, size_t *passed, size_t *failed, size_t
 
 /* ---- table ---- */
 
-static void measured_text(const struct report_cell *c, char *buf, size_t len)
+void report_measured_text(const struct report_cell *c, char *buf, size_t len)
 {
 	const struct report_fw2 *s = &c->fw2;
 
@@ -83,7 +83,7 @@ static void measured_text(const struct report_cell *c, char *buf, size_t len)
 			 s->count);
 }
 
-static void expected_text(const struct prediction *p, char *buf, size_t len)
+void report_expected_text(const struct prediction *p, char *buf, size_t len)
 {
 	if (p->kind == PRED_FOREVER)
 		snprintf(buf, len, "forever");
@@ -119,8 +119,8 @@ int report_write_table(const struct report *r, FILE *f)
 		const struct report_cell *c = &r->cells[i];
 		size_t l = strlen(c->name);
 
-		measured_text(c, m, sizeof(m));
-		expected_text(&c->expect, e, sizeof(e));
+		report_measured_text(c, m, sizeof(m));
+		report_expected_text(&c->expect, e, sizeof(e));
 		if (strlen(m) > wmeas)
 			wmeas = strlen(m);
 		if (strlen(e) > wexp)
@@ -137,8 +137,8 @@ int report_write_table(const struct report *r, FILE *f)
 	for (size_t i = 0; i < r->n_cells; i++) {
 		const struct report_cell *c = &r->cells[i];
 
-		measured_text(c, m, sizeof(m));
-		expected_text(&c->expect, e, sizeof(e));
+		report_measured_text(c, m, sizeof(m));
+		report_expected_text(&c->expect, e, sizeof(e));
 		if (strlen(c->name) > wname)
 			fprintf(f, "%s\n%-*s", c->name, (int)wname, "");
 		else
@@ -213,8 +213,8 @@ int report_write_junit(const struct report *r, FILE *f)
 		char m[96], e[64], cls[160];
 
 		snprintf(cls, sizeof(cls), "finwait.%.*s", scen_len, c->name);
-		measured_text(c, m, sizeof(m));
-		expected_text(&c->expect, e, sizeof(e));
+		report_measured_text(c, m, sizeof(m));
+		report_expected_text(&c->expect, e, sizeof(e));
 		fputs("    <testcase classname=\"", f);
 		xml_put(f, cls);
 		fputs("\" name=\"", f);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "html_priv.h"
+#include "report_priv.h"
+#include "report_read.h"
 #include "schema.h"
 
 /* ---- the stream: the header, each cell without its connections, each connection ----
@@ -261,42 +263,22 @@ static void row_free(struct summary_row *r)
 	json_object_put(r->params);
 }
 
-static char *dupf(const char *fmt, double a, double b, double c)
+/* The table's FIN_WAIT2 and EXPECTED texts of a cell, through the reader `finwait merge`
+ * uses; a dash each for a cell that lacks the keys. */
+static int row_texts(struct summary_row *r, struct json_object *cell)
 {
-	char buf[128];
+	struct report_cell rc = { 0 };
+	struct fw_err err = { 0 };
+	char m[96] = "–", e[64] = "–";
 
-	snprintf(buf, sizeof(buf), fmt, a, b, c);
-	return strdup(buf);
-}
-
-/* FIN_WAIT2 p50/max (n), as the table says it. */
-static char *measured_text(struct json_object *cell)
-{
-	struct json_object *fw = NULL;
-	double n, forever;
-
-	json_object_object_get_ex(cell, "fin_wait2", &fw);
-	n = html_num(fw, "count", 0);
-	forever = html_num(fw, "forever", 0);
-	if (n <= 0)
-		return strdup("none");
-	if (forever >= n)
-		return dupf("forever (%.0f)", n, 0, 0);
-	if (forever > 0)
-		return dupf("%.3f/%.3f s (+%.0f forever)", html_num(fw, "p50", 0),
-			    html_num(fw, "max", 0), forever);
-	return dupf("%.3f/%.3f s (%.0f)", html_num(fw, "p50", 0), html_num(fw, "max", 0), n);
-}
-
-static char *expected_text(struct json_object *cell)
-{
-	struct json_object *ex = NULL, *max = NULL;
-
-	if (!json_object_object_get_ex(cell, "expect", &ex))
-		return strdup("");
-	if (!json_object_object_get_ex(ex, "max", &max) || !max)
-		return dupf("forever (≥ %.3f s)", html_num(ex, "min", 0), 0, 0);
-	return dupf("%.3f..%.3f s", html_num(ex, "min", 0), html_num(ex, "max", 0), 0);
+	if (!report_cell_read(cell, &rc, &err)) {
+		report_measured_text(&rc, m, sizeof(m));
+		report_expected_text(&rc.expect, e, sizeof(e));
+	}
+	report_cell_read_clear(&rc);
+	r->measured = strdup(m);
+	r->expected = strdup(e);
+	return r->measured && r->expected ? 0 : -ENOMEM;
 }
 
 static int page_cell(struct page *pg, struct html_cell *hc, struct json_object *cell)
@@ -320,8 +302,7 @@ static int page_cell(struct page *pg, struct html_cell *hc, struct json_object *
 	json_object_object_get_ex(cell, "params", &params);
 	r->name = strdup(name ? name : "");
 	r->verdict = strdup(verdict ? verdict : "");
-	r->measured = measured_text(cell);
-	r->expected = expected_text(cell);
+	row_texts(r, cell);
 	r->reason = strdup(html_str(ex, "why") ? html_str(ex, "why") : "");
 	r->params = json_object_get(params);
 	pg->n_rows++;

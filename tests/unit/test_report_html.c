@@ -263,8 +263,11 @@ static void test_from_report(void **state)
 							       1001 * NSEC_PER_MSEC }, false, &ph, 1 };
 	static const struct report_conn conn = { "198.18.0.1:8080", "198.18.0.2:4242", &st, 1 };
 	struct report_cell cells[2] = {
-		{ .name = "one[x=1]", .conns = &conn, .n_conns = 1, .verdict = REPORT_PASS },
-		{ .name = "two[x=2]", .verdict = REPORT_FAIL, .error = "it broke" },
+		{ .name = "one[x=1]", .conns = &conn, .n_conns = 1, .verdict = REPORT_PASS,
+		  .expect = { .kind = PRED_RANGE, .min_ns = 996 * NSEC_PER_MSEC,
+			      .max_ns = 1042 * NSEC_PER_MSEC } },
+		{ .name = "two[x=2]", .verdict = REPORT_FAIL, .error = "it broke",
+		  .expect = { .kind = PRED_NONE, .max_ns = 712 * NSEC_PER_MSEC } },
 	};
 	struct report r = { "0.1.0", "6.1.0", 250, 0, cells, 2 };
 	char *page = NULL;
@@ -279,7 +282,10 @@ static void test_from_report(void **state)
 	assert_non_null(strstr(page, "id=\"cell-1\" data-cell=\"two[x=2]\""));
 	assert_non_null(strstr(page, "2 cells: 1 passed, 1 failed, 0 skipped"));
 	assert_non_null(strstr(page, "198.18.0.2:4242"));
-	assert_non_null(strstr(page, "1.000/1.000 s (1)"));
+	/* the summary says FIN_WAIT2 and the expectation as the table does */
+	assert_non_null(strstr(page, "<td class=\"num\">1.000/1.000s (1)</td><td class=\"num\">"
+				     "0.996..1.042s</td>"));
+	assert_non_null(strstr(page, "<td class=\"num\">none</td><td class=\"num\">none</td>"));
 	assert_non_null(strstr(page, "it broke"));
 	free(page);
 }
