@@ -26,6 +26,12 @@
 #include "util.h"
 
 #define PKT_CLOCK_NS (10 * NSEC_PER_USEC)
+/* The least time a neighbour entry stays REACHABLE after the peer was last heard from
+ * (base_reachable_time 30 s, drawn in 15..45 s): later, towards a client host that drops
+ * everything (finwait's vanish), ARP fails, segments wait in the neighbour queue or are
+ * dropped, and its ICMP reverts a backoff (KERNEL.md rule 22): no segment sent later
+ * than this after the last one received is timed. */
+#define PKT_NEIGH_NS (15 * NSEC_PER_SEC)
 #define PKT_SLACK_NS (1 * NSEC_PER_MSEC)
 #define RTX_MAX 32
 
@@ -141,6 +147,8 @@ static bool check_keepalive(struct pkt_judge *j)
 		}
 		if (p->kind != PK_KEEPALIVE_PROBE)
 			continue;
+		if (p->t > last_in + PKT_NEIGH_NS)
+			return true;
 		if (!f->keepalive)
 			return disagree(j, "a keepalive probe went out at %.6f s; the socket's "
 					"options (%s) say SO_KEEPALIVE is off", rel(j, p->t),
@@ -166,6 +174,7 @@ static bool check_rst(struct pkt_judge *j)
 	int vi = judge_last_visit(j->c, DIAG_FIN_WAIT2);
 	const struct tl_visit *v;
 	size_t n = cap_conn_kept(j->cc);
+	int64_t last_in = 0;
 
 	if (vi < 0)
 		return true;
@@ -173,8 +182,16 @@ static bool check_rst(struct pkt_judge *j)
 	for (size_t i = 0; i < n; i++) {
 		const struct cap_pkt *p = cap_conn_pkt(j->cc, i);
 
+		if (p->dir == PKT_IN)
+			last_in = p->t;
 		if (p->dir != PKT_OUT || p->kind != PK_RST || p->t < v->entered_lo)
 			continue;
+		/* It may have waited for the neighbour: it can only be late. */
+		if (v->left_lo > last_in + PKT_NEIGH_NS)
+			return p->t >= v->left_lo - PKT_SLACK_NS ? true :
+			       disagree(j, "the server sent an RST at %.6f s; sock_diag still saw "
+					"the socket in FIN_WAIT2 at %.6f s", rel(j, p->t),
+					rel(j, v->left_lo));
 		if (v->left_hi == TL_INF && p->t < v->left_lo - PKT_SLACK_NS)
 			return disagree(j, "the server sent an RST at %.6f s; sock_diag still saw "
 					"the socket in FIN_WAIT2 at %.6f s", rel(j, p->t),
@@ -253,11 +270,16 @@ static bool check_fin_rtx(struct pkt_judge *j)
 	size_t kept = cap_conn_kept(j->cc);
 	int n = 0, bad;
 	char list[160] = "";
+	int64_t last_in = 0;
 
 	for (size_t i = 0; i < kept && n <= RTX_MAX; i++) {
 		const struct cap_pkt *p = cap_conn_pkt(j->cc, i);
 
 		if (i == CAP_KEEP_HEAD && cap_conn_omitted(j->cc))
+			break;
+		if (p->dir == PKT_IN)
+			last_in = p->t;
+		if (p->dir == PKT_OUT && (p->flags & PKT_FIN) && p->t > last_in + PKT_NEIGH_NS)
 			break;
 		if (p->dir == PKT_OUT && (p->flags & PKT_FIN) &&
 		    (!j->cc->t_fin_acked || p->t < j->cc->t_fin_acked))

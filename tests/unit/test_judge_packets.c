@@ -299,6 +299,23 @@ static void test_fin_retransmissions(void **state)
 	fix_free(x);
 }
 
+/* Past 15 s after the client was last heard from, the neighbour entry may fail and an
+ * ICMP revert a backoff (rule 22): a shorter gap there is not timed; before, it is. */
+static void test_fin_retransmissions_neighbour(void **state)
+{
+	static const int late[] = { 205, 410, 820, 1640, 3280, 6560, 5000 },
+			 early[] = { 205, 410, 820, 1640, 3280, 3000 };
+	struct fix *x;
+
+	(void)state;
+	x = fin_wait1(late, 7);
+	assert_true(judge(x));
+	fix_free(x);
+	x = fin_wait1(early, 6);
+	assert_disagree(x, "retransmission 6");
+	fix_free(x);
+}
+
 static void test_fin_retransmissions_not_doubling(void **state)
 {
 	static const int flat[] = { 205, 205, 205 };
@@ -332,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_rst_ends_fin_wait2),
 		cmocka_unit_test(test_rst_before_fin_wait2_ended),
 		cmocka_unit_test(test_fin_retransmissions),
+		cmocka_unit_test(test_fin_retransmissions_neighbour),
 		cmocka_unit_test(test_fin_retransmissions_not_doubling),
 		cmocka_unit_test(test_no_packets_of_a_connection),
 	};
