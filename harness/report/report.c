@@ -174,10 +174,13 @@ char *report_sec_text(int64_t ns, char *buf, size_t len)
 
 /* ---- JUnit XML ---- */
 
-/* XML 1.0 text/attribute escaping; control characters it cannot carry become '?'. */
-static void xml_put(FILE *f, const char *s)
+/* XML 1.0 text/attribute escaping; control characters it cannot carry become '?', bytes
+ * that are not UTF-8 (the document says it is) U+FFFD. */
+static void xml_put(FILE *f, const char *text)
 {
-	for (; s && *s; s++) {
+	char *fixed = text ? utf8_sanitize(text) : NULL;
+
+	for (const char *s = fixed ? fixed : text; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
 		switch (ch) {
@@ -193,6 +196,7 @@ static void xml_put(FILE *f, const char *s)
 				fputc(ch, f);
 		}
 	}
+	free(fixed);
 }
 
 int report_write_junit(const struct report *r, FILE *f)

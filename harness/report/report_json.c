@@ -35,9 +35,19 @@ static void jset(struct json_object *o, const char *k, struct json_object *v)
 	json_object_object_add(o, k, v);
 }
 
+/* json-c copies bytes as they are: text from outside the scenario (a process's name, a
+ * kernel's release, an error's strerror) may not be UTF-8, and the report must parse. */
 static struct json_object *jstr(const char *s)
 {
-	return json_object_new_string(s ? s : "");
+	struct json_object *o;
+	char *fixed;
+
+	if (!s || utf8_invalid_at(s, strlen(s)) == strlen(s))
+		return json_object_new_string(s ? s : "");
+	fixed = utf8_sanitize(s);
+	o = fixed ? json_object_new_string(fixed) : NULL;
+	free(fixed);
+	return o;
 }
 
 static struct json_object *json_sockopts(const struct report_sockopts *so)

@@ -426,6 +426,48 @@ static void test_csv(void **state)
 
 /* "server_sockopts": the options read (the first process's, others that differ), or
  * why none could be read. */
+/* Text from outside the scenario (a process's name, the kernel's release, an error) is
+ * made UTF-8: raw bytes made the JSON report unparseable. */
+static void test_json_utf8(void **state)
+{
+	static const struct report_sockopts so = { .read = true, .pid = 7,
+		.process = "ng\xffinx", .source = "pidfd_getfd" };
+	static const char *const first[] = { "cells", "#0", "server_sockopts" };
+	struct report_cell one = cells[0];
+	struct report r = rep;
+	struct json_object *root;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	(void)state;
+
+	one.sockopts = &so;
+	one.n_sockopts = 1;
+	r.cells = &one;
+	r.n_cells = 1;
+	r.kernel = "6.1-\xc3";
+	assert_int_equal(report_write_json(&r, f), 0);
+	fclose(f);
+	assert_int_equal(utf8_invalid_at(out, len), len);
+	assert_non_null(root = json_tokener_parse(out));
+	assert_string_equal(json_object_get_string(json_object_object_get(at(root, first, 3),
+									  "process")),
+			    "ng\xef\xbf\xbdinx");
+	assert_string_equal(json_object_get_string(json_object_object_get(root, "kernel")),
+			    "6.1-\xef\xbf\xbd");
+	json_object_put(root);
+	free(out);
+	/* The JUnit XML says it is UTF-8 too. */
+	one.error = "cannot start 'srv\xfe'";
+	one.verdict = REPORT_FAIL;
+	assert_non_null(f = open_memstream(&out, &len));
+	assert_int_equal(report_write_junit(&r, f), 0);
+	fclose(f);
+	assert_int_equal(utf8_invalid_at(out, len), len);
+	assert_non_null(strstr(out, "cannot start &apos;srv\xef\xbf\xbd&apos;"));
+	free(out);
+}
+
 static void test_json_sockopts(void **state)
 {
 	static const struct report_sockopts so[] = {
@@ -543,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_json_counters),
 		cmocka_unit_test(test_json_phases),
 		cmocka_unit_test(test_json_sockopts),
+		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_read_back),
