@@ -29,10 +29,11 @@ endfunction()
 find_program(FW_VALGRIND valgrind)
 
 # A unit test runs twice: as is, and under valgrind's memcheck (leaks and invalid
-# accesses fail it) when valgrind is installed (ci/deps installs it).
+# accesses fail it) when valgrind is installed (ci/deps installs it) and the build is
+# not already under the sanitizers (FINWAIT_SANITIZE, ci/sanitize).
 function(fw_unit_test name)
   _fw_exe(unit ${name} ${ARGN})
-  if(FW_VALGRIND)
+  if(FW_VALGRIND AND NOT FINWAIT_SANITIZE) # valgrind cannot run ASan binaries
     add_test(NAME ${name}_memcheck COMMAND ${FW_VALGRIND} --quiet --error-exitcode=99
       --leak-check=full --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:${name}>)
     set_tests_properties(${name}_memcheck PROPERTIES LABELS "unit;memcheck"

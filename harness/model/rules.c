@@ -237,7 +237,7 @@ static void predict_user_timeout(const struct model_facts *f, const struct model
 				 int64_t late_idle, int64_t late_intvl, struct prediction *p)
 {
 	int64_t k = 1, k_early = 1, ut = f->user_timeout_ns;
-	char a[32], b[32], e[32], g[32];
+	char a[32], b[32], e[32], g[32], h[32];
 
 	while (f->idle_ns + k * f->intvl_ns < ut)
 		k++;
@@ -254,7 +254,7 @@ static void predict_user_timeout(const struct model_facts *f, const struct model
 		  dur_format(ut, e, sizeof(e)), dur_format(f->idle_ns, a, sizeof(a)),
 		  (long long)k, dur_format(f->intvl_ns, g, sizeof(g)),
 		  dur_format(late_idle, b, sizeof(b)), (long long)k,
-		  dur_format(late_intvl, e, sizeof(e)));
+		  dur_format(late_intvl, h, sizeof(h)));
 }
 
 /* A FIN_WAIT2 socket the application still holds (shutdown, descriptor kept): no

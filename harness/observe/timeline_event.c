@@ -221,7 +221,8 @@ int tl_apply_events(struct timeline *tl)
 	size_t i;
 	int ret;
 
-	qsort(tl->events, tl->nevents, sizeof(*tl->events), event_cmp);
+	if (tl->nevents) /* qsort(NULL, 0) is undefined: no events, no array */
+		qsort(tl->events, tl->nevents, sizeof(*tl->events), event_cmp);
 	for (i = 0; i < tl->nevents; i++) {
 		const struct tl_event *e = &tl->events[i];
 		bool applied = false, consumed = false;

@@ -209,7 +209,8 @@ static int parse(struct ini_ctx *c)
 static int load(const char *file, const char *dir, FILE *f, const char *text, size_t len,
 		struct scenario **out, struct fw_err *err)
 {
-	struct ini_ctx c = { .err = err, .file = file, .f = f, .p = text, .end = text + len };
+	struct ini_ctx c = { .err = err, .file = file, .f = f, .p = text,
+			       .end = text ? text + len : NULL };
 	int r;
 
 	*out = NULL;
