@@ -51,7 +51,13 @@ struct client {
 	long reached, failed;
 	int ep, tfd;
 	bool detail;
+	/* --rate: the open loop's timer, its start, and how late each connect() was */
+	int rtfd;
+	int64_t t0, first, last, late_max, late_sum;
 };
+
+/* The rate timer's epoll key (the timeout's is UINT64_MAX). */
+#define RATE_KEY (UINT64_MAX - 1)
 
 static void emit_error(struct client *cl, long id, const char *op, int err, const char *msg)
 {
@@ -98,6 +104,24 @@ static void conn_fail(struct client *cl, long i, const char *op, int err)
 	cl->failed++;
 }
 
+/* With a rate each connection is a client PC of its own that fails at its own point:
+ * crash and none close it now (a crashed process's kernel closes its sockets: what is
+ * unread is read first, so that the close is a FIN), freeze and hang leave it open and
+ * untouched (a frozen PC's kernel still ACKs). */
+static void fault_one(struct client *cl, long i)
+{
+	struct cconn *c = &cl->c[i];
+	char buf[4096];
+
+	if (cl->o.cfg.fault != FW_FAULT_CRASH && cl->o.cfg.fault != FW_FAULT_NONE)
+		return;
+	if (cl->o.cfg.fault == FW_FAULT_CRASH)
+		while (recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	close(c->fd);
+	c->fd = -1;
+}
+
 static void conn_reach(struct client *cl, long i)
 {
 	struct cconn *c = &cl->c[i];
@@ -106,6 +130,8 @@ static void conn_reach(struct client *cl, long i)
 	epoll_ctl(cl->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	c->state = C_AT_POINT;
 	cl->reached++;
+	if (cl->o.rate > 0)
+		fault_one(cl, i);
 }
 
 /* include/linux/proc_ns.h: the initial network namespace's fixed inode number. */
@@ -210,10 +236,60 @@ static void start_one(struct client *cl, long i)
 		conn_fail(cl, i, "epoll_ctl", errno);
 }
 
+/* When connection i is due with --rate (CLOCK_MONOTONIC ns). */
+static int64_t due(const struct client *cl, long i)
+{
+	return cl->t0 + (int64_t)((double)i * NSEC_PER_SEC / cl->o.rate);
+}
+
+/* Open loop: every connection that is due starts now, however many are under way; the
+ * timer is armed for the next. Records how late each start was. */
+static void start_due(struct client *cl)
+{
+	int64_t now = mono_ns();
+	struct itimerspec its = { 0 };
+
+	while (cl->next < cl->o.connections && due(cl, cl->next) <= now) {
+		int64_t late = now - due(cl, cl->next);
+
+		if (!cl->next)
+			cl->first = now;
+		cl->last = now;
+		cl->late_sum += late;
+		if (late > cl->late_max)
+			cl->late_max = late;
+		start_one(cl, cl->next++);
+		now = mono_ns();
+	}
+	if (cl->next < cl->o.connections) {
+		int64_t t = due(cl, cl->next);
+
+		its.it_value.tv_sec = t / NSEC_PER_SEC;
+		its.it_value.tv_nsec = t % NSEC_PER_SEC;
+	}
+	timerfd_settime(cl->rtfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 static void start_more(struct client *cl)
 {
+	if (cl->o.rate > 0)
+		return; /* the rate timer starts them */
 	while (cl->next < cl->o.connections && cl->inflight < MAX_INFLIGHT)
 		start_one(cl, cl->next++);
+}
+
+/* The open loop's account, once every connection has started: when the first and the
+ * last one did, and how late against the schedule. */
+static void arrivals_line(struct client *cl)
+{
+	struct status_line l;
+
+	status_begin(&l, STATUS_ARRIVALS, cl->first);
+	status_add_long(&l, "n", cl->o.connections);
+	status_add_long(&l, "last", (long long)cl->last);
+	status_add_long(&l, "late_max", (long long)cl->late_max);
+	status_add_long(&l, "late_mean", (long long)(cl->late_sum / cl->o.connections));
+	status_write(cl->o.status_fd, &l);
 }
 
 /* Writes the aggregate `connected n= failed=` line; called once every handshake ended. */
@@ -396,6 +472,17 @@ static int run(struct client *cl)
 	    epoll_ctl(cl->ep, EPOLL_CTL_ADD, cl->tfd, &tev) < 0)
 		return -errno;
 
+	if (cl->o.rate > 0) {
+		struct epoll_event rev = { .events = EPOLLIN, .data.u64 = RATE_KEY };
+
+		cl->rtfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (cl->rtfd < 0 || epoll_ctl(cl->ep, EPOLL_CTL_ADD, cl->rtfd, &rev) < 0)
+			return -errno;
+		cl->t0 = mono_ns();
+		start_due(cl);
+		if (cl->next == cl->o.connections)
+			arrivals_line(cl);
+	}
 	start_more(cl);
 	while (cl->reached + cl->failed < cl->o.connections) {
 		if (!connected_said && cl->next == cl->o.connections && cl->inflight == 0) {
@@ -414,6 +501,16 @@ static int run(struct client *cl)
 
 			if (u == UINT64_MAX)
 				return -ETIMEDOUT;
+			if (u == RATE_KEY) {
+				uint64_t ticks;
+
+				if (read(cl->rtfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					return -errno;
+				start_due(cl);
+				if (cl->next == cl->o.connections)
+					arrivals_line(cl);
+				continue;
+			}
 			long i = (long)u;
 			struct cconn *c = &cl->c[i];
 
@@ -482,7 +579,7 @@ static int prepare(struct client *cl, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct client cl = { .ep = -1, .tfd = -1 };
+	struct client cl = { .ep = -1, .tfd = -1, .rtfd = -1 };
 	char msg[320];
 	struct status_line l;
 	int ret, code = FW_EXIT_INTERNAL;
@@ -526,9 +623,12 @@ int main(int argc, char **argv)
 	status_add_long(&l, "n", cl.reached);
 	status_add_long(&l, "failed", cl.failed);
 	status_write(cl.o.status_fd, &l);
-	/* The tfd and epoll are no business of the fault: close them first. */
+	/* The timers and epoll are no business of the fault: close them first. */
 	close(cl.tfd);
 	cl.tfd = -1;
+	if (cl.rtfd >= 0)
+		close(cl.rtfd);
+	cl.rtfd = -1;
 	code = do_fault(&cl);
 out:
 	status_begin(&l, STATUS_EXIT, mono_ns());
@@ -538,6 +638,8 @@ out:
 		close(cl.ep);
 	if (cl.tfd >= 0)
 		close(cl.tfd);
+	if (cl.rtfd >= 0)
+		close(cl.rtfd);
 	free(cl.c);
 	return code;
 }

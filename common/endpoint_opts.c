@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 /* The endpoints' own options; getopt returns a schema row's index plus OPT_KEY. */
 enum {
 	OPT_LISTEN = 256, OPT_STATUS_FD, OPT_BACKLOG, OPT_MAX_CONNS, OPT_HELP, OPT_VERSION,
-	OPT_CONNECT, OPT_CONNECTIONS, OPT_SOURCE, OPT_TIMEOUT, OPT_DETAIL,
+	OPT_CONNECT, OPT_CONNECTIONS, OPT_SOURCE, OPT_TIMEOUT, OPT_DETAIL, OPT_RATE,
 	OPT_KEY = 1024,
 };
 
@@ -48,6 +49,9 @@ static const struct own_opt client_own[] = {
 	  "in the host's namespace" },
 	{ { "timeout", required_argument, NULL, OPT_TIMEOUT }, "DUR",
 	  "give up when the point is not reached in time (default 30s)" },
+	{ { "rate", required_argument, NULL, OPT_RATE }, "R",
+	  "open loop: start connection i at i / R seconds (R a second, decimals allowed), "
+	  "each failing on its own at its point (default: all at once, acting together)" },
 	{ { "detail", required_argument, NULL, OPT_DETAIL }, "N",
 	  "per-connection status lines when N connections or fewer (default 1000)" },
 	{ { "status-fd", required_argument, NULL, OPT_STATUS_FD }, "N",
@@ -270,6 +274,15 @@ static int client_own_opt(int c, const char *v, void *opts, struct fw_err *err)
 			return bad(err, "timeout", v, "a positive duration like 10s");
 		o->timeout_ns = ns;
 		return 0;
+	case OPT_RATE: {
+		char *end;
+
+		errno = 0;
+		o->rate = strtod(v, &end);
+		if (errno || end == v || *end || !(o->rate > 0) || o->rate > 1e7)
+			return bad(err, "rate", v, "connections a second, more than 0");
+		return 0;
+	}
 	case OPT_DETAIL:
 		if (parse_long(v, 0, EP_MAX_CONNECTIONS, &n) < 0)
 			return bad(err, "detail", v, "a count, 0..100000");

@@ -40,6 +40,7 @@ struct client_opts {
 	long connections;
 	struct fw_client_cfg cfg;	/* the schema's [client] keys */
 	int64_t timeout_ns;    /* give up when the point is not reached by then */
+	double rate;           /* connections a second, open loop; 0: all at once */
 	long detail_max;       /* per-connection lines when connections <= this */
 	int status_fd;
 	bool help;

@@ -42,6 +42,15 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 		.names = &fw_family_names, .dval = FW_IPV4, .matrix = true,
 		.help = "the lab's address family" },
 
+	/* Open loop: the i-th connection starts i / rate after the first, whether or not
+	 * the earlier ones are done; connections = rate x duration. */
+	[FW_K_RATE] = { "scenario", "rate", FW_T_RATE, SC(rate), .lo = 1, .hi = 1000000,
+		.matrix = true,
+		.help = "arrivals: N/s connections a second over duration (default: all at once)" },
+	[FW_K_DURATION] = { "scenario", "duration", FW_T_DURATION, SC(duration_ns), .lo = 1,
+		.hi = INT64_MAX, .matrix = true,
+		.help = "how long connections arrive at rate; connections = rate x duration" },
+
 	[FW_K_PROGRAM] = { "server", "program", FW_T_ENUM, SRV(program),
 		.names = &fw_program_names, .dval = FW_PROG_BUILTIN, .matrix = true,
 		.help = "which server runs: finwait-server (builtin) or server.command" },
@@ -182,6 +191,7 @@ const char *fw_type_name(enum fw_type t)
 		[FW_T_PATH] = "path", [FW_T_INT] = "integer", [FW_T_DURATION] = "duration",
 		[FW_T_SECONDS] = "seconds", [FW_T_MSEC] = "milliseconds", [FW_T_BOOL] = "bool",
 		[FW_T_ENUM] = "enum", [FW_T_CLOSE] = "close", [FW_T_EXPECT] = "expectation",
+		[FW_T_RATE] = "rate",
 	};
 
 	return (size_t)t < ARRAY_SIZE(n) ? n[t] : "?";
@@ -237,6 +247,10 @@ char *fw_key_hint(const struct fw_key *k, char *buf, size_t len)
 		break;
 	case FW_T_EXPECT:
 		snprintf(buf, len, "model | forever | none | any | DUR | MIN..MAX");
+		break;
+	case FW_T_RATE:
+		snprintf(buf, len, "N/s, a whole number of connections a second, %lld..%lld",
+			 (long long)k->lo, (long long)k->hi);
 		break;
 	default:
 		snprintf(buf, len, "text");
@@ -338,6 +352,19 @@ static int parse_expect(const char *v, struct fw_expect *out)
 	return 0;
 }
 
+/* "N/s": whole connections a second, lo..hi. */
+static int parse_rate(const struct fw_key *k, const char *v, long *out)
+{
+	size_t n = strlen(v);
+	char num[32];
+
+	if (n < 3 || n - 2 >= sizeof(num) || strcmp(v + n - 2, "/s"))
+		return -EINVAL;
+	memcpy(num, v, n - 2);
+	num[n - 2] = '\0';
+	return parse_long(num, (long)k->lo, (long)k->hi, out) ? -EINVAL : 0;
+}
+
 static int set_string(const struct fw_key *k, void *base, const char *v)
 {
 	char **dst = FIELD(k, base, char *), *s = NULL;
@@ -398,6 +425,8 @@ static int parse_value(const struct fw_key *k, void *base, const char *v, unsign
 		return parse_close(k, v, FIELD(k, base, struct fw_close));
 	case FW_T_EXPECT:
 		return parse_expect(v, FIELD(k, base, struct fw_expect));
+	case FW_T_RATE:
+		return parse_rate(k, v, FIELD(k, base, long));
 	}
 	return -EINVAL;
 }
@@ -466,6 +495,9 @@ bool fw_key_format(const struct fw_key *k, const void *base, unsigned has, char 
 		snprintf(buf, len, "%ld", *CFIELD(k, base, long));
 		break;
 	case FW_T_DURATION:
+		/* A duration without a default is unset while 0 (scenario.duration). */
+		if (!k->dflt && !*CFIELD(k, base, int64_t))
+			return false;
 		dur_format(*CFIELD(k, base, int64_t), buf, len);
 		break;
 	case FW_T_SECONDS:
@@ -492,6 +524,11 @@ bool fw_key_format(const struct fw_key *k, const void *base, unsigned has, char 
 		break;
 	case FW_T_EXPECT:
 		format_expect(CFIELD(k, base, struct fw_expect), buf, len);
+		break;
+	case FW_T_RATE:
+		if (!*CFIELD(k, base, long))
+			return false;
+		snprintf(buf, len, "%ld/s", *CFIELD(k, base, long));
 		break;
 	}
 	return true;

@@ -73,6 +73,7 @@ enum fw_expect_state {
 /* Every scalar key, in the order of fw_keys[] (the order of the report's params). */
 enum fw_key_id {
 	FW_K_NAME, FW_K_DESCRIPTION, FW_K_CONNECTIONS, FW_K_LIMIT, FW_K_INTERVAL, FW_K_FAMILY,
+	FW_K_RATE, FW_K_DURATION,
 	FW_K_PROGRAM, FW_K_COMMAND, FW_K_CONFIG, FW_K_SMODE, FW_K_PORT, FW_K_CLOSE,
 	FW_K_CLOSE_AFTER, FW_K_RESPONSE_SIZE, FW_K_KEEPALIVE, FW_K_KEEPIDLE, FW_K_KEEPINTVL,
 	FW_K_KEEPCNT,
@@ -116,6 +117,8 @@ struct scenario {
 	int64_t limit_ns;
 	int64_t interval_ns;
 	enum fw_family family;
+	long rate;		/* connections a second, 0: all at once */
+	int64_t duration_ns;	/* over which they arrive, with rate */
 	struct fw_server_cfg server;
 	struct fw_client_cfg client;
 	struct fw_expect expect;	/* [expect] fin_wait2 */
@@ -144,6 +147,7 @@ enum fw_type {
 	FW_T_ENUM,	/* int: one of names */
 	FW_T_CLOSE,	/* struct fw_close: a name, or linger:DUR in seconds lo..hi */
 	FW_T_EXPECT,	/* struct fw_expect */
+	FW_T_RATE,	/* long per second, lo..hi, written N/s; 0 is unset */
 };
 
 /* Which struct a key's field is in: struct scenario, struct fw_server_cfg or

@@ -26,6 +26,7 @@ static const char *const type_names[STATUS_TYPE_COUNT] = {
 	[STATUS_FAULT] = "fault",
 	[STATUS_ERROR] = "error",
 	[STATUS_EXIT] = "exit",
+	[STATUS_ARRIVALS] = "arrivals",
 };
 
 const char *status_type_name(enum status_type type)

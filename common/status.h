@@ -35,6 +35,7 @@ enum status_type {
 	STATUS_FAULT,       /* client: action= (the fault action is being performed) */
 	STATUS_ERROR,       /* either: [id=] op= errno= msg= */
 	STATUS_EXIT,        /* either: code= (clean exit) */
+	STATUS_ARRIVALS,    /* client with --rate: n= last= late_max= late_mean= (t: first) */
 	STATUS_TYPE_COUNT
 };
 

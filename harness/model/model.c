@@ -290,3 +290,20 @@ bool model_check_state(const struct prediction *p, const struct measured *m,
 	}
 	return ok;
 }
+
+bool model_plateau(const struct prediction *p, long rate, int64_t duration_ns,
+		   int64_t interval_ns, int64_t late_ns, long *lo, long *hi)
+{
+	double r = (double)rate / NSEC_PER_SEC, a, b;
+
+	if (p->kind != PRED_RANGE || rate <= 0 || duration_ns <= 0)
+		return false;
+	a = r * (double)(p->min_ns < duration_ns ? p->min_ns : duration_ns);
+	b = r * (double)(p->max_ns < duration_ns ? p->max_ns : duration_ns);
+	/* A dump is not an instant either: one interval on both sides. */
+	a -= r * (double)interval_ns + 1;
+	b += r * (double)(late_ns + interval_ns) + 1;
+	*lo = a > 0 ? (long)a : 0;
+	*hi = (long)(b + 0.999999);
+	return true;
+}

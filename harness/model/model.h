@@ -242,6 +242,16 @@ int64_t model_retries_timeout(long boundary, int64_t rto_max_ns, int hz);
  * (server.response_size): 1 yes, 0 no, -1 cannot tell (64 KiB..1 MiB). */
 int model_response_fills(const struct scenario *cell);
 
+/* Little's law for connections arriving at rate a second for duration_ns, each staying
+ * in a state for p's lifetime (PRED_RANGE): rate x min(duration, lifetime) sockets at
+ * once, the plateau (the peak, when the arrivals stop before the first leaves). Widened
+ * by one socket for the arrivals' discreteness, by what arrives in interval_ns (the time
+ * between two samples, and at most what a dump spans), and above by what arrivals late by
+ * up to late_ns bunch into it.
+ * *lo and *hi in sockets; false (nothing filled) when p is not a range. Pure. */
+bool model_plateau(const struct prediction *p, long rate, int64_t duration_ns,
+		   int64_t interval_ns, int64_t late_ns, long *lo, long *hi);
+
 /* Which side closes first with finwait's endpoints: 1 the server, -1 the client, 0 they
  * race (the server closes less than 100 ms after the response the client closes after). */
 int model_closes_first(const struct scenario *cell);

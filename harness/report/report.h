@@ -212,6 +212,16 @@ struct report_expect {
 	const char *why;
 };
 
+/* With a rate, one state's plateau (JSON "plateau"): sockets at once, predicted by
+ * Little's law from the model's lifetime, and the most one sample saw. */
+struct report_plateau {
+	const char *state;
+	long rate, min, max, measured;
+	int64_t life_min_ns, life_max_ns;	/* the lifetime it comes from */
+	bool pass;
+	const char *why;
+};
+
 /* How the cell's sampler kept its period (JSON "sampler"). */
 struct report_sampling {
 	bool have;
@@ -255,6 +265,8 @@ struct report_cell {
 	size_t index;			/* in the whole matrix (JSON "index" in a sharded
 					 * report only) */
 	struct report_capture capture;
+	const struct report_plateau *plateaus;	/* with a rate; none: no key */
+	size_t n_plateaus;
 };
 
 struct report {

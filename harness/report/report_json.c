@@ -234,6 +234,27 @@ static struct json_object *json_series(const struct report_series *sr)
 	return o;
 }
 
+/* "plateau": {STATE: {rate, lifetime, min, max, measured, verdict, why}}. */
+static struct json_object *json_plateaus(const struct report_cell *c)
+{
+	struct json_object *all = json_object_new_object();
+
+	for (size_t i = 0; i < c->n_plateaus; i++) {
+		const struct report_plateau *q = &c->plateaus[i];
+		struct json_object *o = json_object_new_object();
+
+		jset(o, "rate", json_object_new_int64(q->rate));
+		jset(o, "lifetime", jpair(q->life_min_ns, q->life_max_ns));
+		jset(o, "min", json_object_new_int64(q->min));
+		jset(o, "max", json_object_new_int64(q->max));
+		jset(o, "measured", json_object_new_int64(q->measured));
+		jset(o, "verdict", jstr(q->pass ? "pass" : "fail"));
+		jset(o, "why", jstr(q->why));
+		jset(all, q->state, o);
+	}
+	return all;
+}
+
 /* "sampler": the period, the dumps, the deadlines missed and what a dump cost. */
 static struct json_object *json_sampling(const struct report_sampling *s)
 {
@@ -311,6 +332,8 @@ static struct json_object *json_cell(const struct report_cell *c, bool shard)
 		jset(o, "error", jstr(c->error));
 	if (c->sampling.have)
 		jset(o, "sampler", json_sampling(&c->sampling));
+	if (c->n_plateaus)
+		jset(o, "plateau", json_plateaus(c));
 	if (c->n_sockopts) {
 		struct json_object *so = json_sockopts(&c->sockopts[0]), *others;
 

@@ -237,8 +237,8 @@ static int client_sources(struct ctx *c, char **src)
 static int start_clients(struct ctx *c)
 {
 	const struct scenario *sc = c->sc;
-	char connect[80], n[24], timeout[32], opts[256];
-	char *argv[12 + 2 * FW_K_COUNT + 2 * LAB_CLIENT_ADDRS_MAX];
+	char connect[80], n[24], timeout[32], opts[256], rate[32];
+	char *argv[14 + 2 * FW_K_COUNT + 2 * LAB_CLIENT_ADDRS_MAX];
 	char *src[2 * LAB_CLIENT_ADDRS_MAX + 1];
 	long left = sc->connections, per = nofile_hard() - CLIENT_FD_RESERVE;
 	size_t i = 0, nidx;
@@ -285,6 +285,11 @@ static int start_clients(struct ctx *c)
 		fail(c, ret, "finwait-client's command line is too long");
 		return ret;
 	}
+	if (sc->rate) {
+		/* Each client takes its share of the rate: the arrivals stay rate a second. */
+		argv[i++] = "--rate";
+		argv[i++] = rate;
+	}
 	for (size_t j = 0; src[j]; j++)
 		argv[i++] = src[j];
 	argv[i] = NULL;
@@ -292,6 +297,8 @@ static int start_clients(struct ctx *c)
 		long k = left < per ? left : per;
 
 		snprintf(n, sizeof(n), "%ld", k);
+		snprintf(rate, sizeof(rate), "%.6f", (double)sc->rate * (double)k /
+			 (double)sc->connections);
 		argv[nidx] = n;
 		ret = spawn_with_pipe(c, &c->client[c->nclients], &c->cpipe[c->nclients],
 				      cell_netns(c->cell, CELL_CLIENT), argv);

@@ -66,6 +66,15 @@ struct cell_outcome {
 	struct sampler *sampler;	/* owns tl */
 	int64_t t_start, t_point, t_end;	/* CLOCK_MONOTONIC ns; t_point 0 if never */
 	long connected;		/* connections the client reported reaching the point */
+	/* With scenario.rate: the clients' open loops (their arrivals lines): how many
+	 * started, the first and last start, and the latest a start was behind schedule. */
+	struct { long n; int64_t first, last, late_max; } arrivals;
+	/* ... and the server's closes against the same schedule (connection id i closing
+	 * (i - 1) / rate after the first): how far apart their offsets spread, what a
+	 * stalled client or server bunches together (0 until two were seen). */
+	int64_t close_spread;
+	int64_t close_off_min, close_off_max;
+	long n_close_offs;
 	long failed;		/* connections that failed before the point */
 	bool limit_reached;	/* sampling ran to the limit (something lasted "forever") */
 	/* Every server socket seen held while sampling, sorted by inode (cell_owner_of()):

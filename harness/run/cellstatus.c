@@ -66,6 +66,19 @@ static void on_accepted(struct ctx *c, const struct status_event *ev)
 		sampler_add_event(c->sampler, &t, DIAG_ESTABLISHED, c->t_clients, ev->t);
 }
 
+/* With a rate, connection id's close at t against the open loop's schedule. */
+static void close_offset(struct ctx *c, long long id, int64_t t)
+{
+	struct cell_outcome *o = c->out;
+	int64_t off = t - (int64_t)((double)(id - 1) * NSEC_PER_SEC / (double)c->sc->rate);
+
+	if (!o->n_close_offs++ || off < o->close_off_min)
+		o->close_off_min = off;
+	if (o->n_close_offs == 1 || off > o->close_off_max)
+		o->close_off_max = off;
+	o->close_spread = o->close_off_max - o->close_off_min;
+}
+
 /* close(), shutdown() or SO_LINGER close as the server saw it, stamped before (t) and
  * after (done) the call: FIN_WAIT1 began in between, a reset socket was gone by done.
  * close() also released the socket by done (an SO_LINGER close holds it until the FIN is
@@ -81,6 +94,8 @@ static void on_close(struct ctx *c, const struct status_event *ev)
 	    (size_t)id >= c->n_tuples || !c->tuples[id].family ||
 	    status_get_long(ev, "done", &done) || done < ev->t)
 		return;
+	if (c->sc->rate)
+		close_offset(c, id, ev->t);
 	kind = fw_name_lookup(&fw_close_names, style, true);
 	if (kind == FW_CLOSE_LINGER0)
 		sampler_add_event(c->sampler, &c->tuples[id], DIAG_CLOSE, ev->t, done);
@@ -102,6 +117,23 @@ static void on_error(struct ctx *c, const char *who, const struct status_event *
 {
 	fail(c, -EIO, "%s: %s failed: %s", who, status_get(ev, "op") ?: "?",
 	     status_get(ev, "msg") ?: "?");
+}
+
+/* A client's open loop, done: the cell's arrivals span every client's. */
+static void on_arrivals(struct ctx *c, const struct status_event *ev)
+{
+	long long n, last, late;
+
+	if (status_get_long(ev, "n", &n) || status_get_long(ev, "last", &last) ||
+	    status_get_long(ev, "late_max", &late))
+		return;
+	if (!c->out->arrivals.n || ev->t < c->out->arrivals.first)
+		c->out->arrivals.first = ev->t;
+	if (last > c->out->arrivals.last)
+		c->out->arrivals.last = last;
+	if (late > c->out->arrivals.late_max)
+		c->out->arrivals.late_max = late;
+	c->out->arrivals.n += (long)n;
 }
 
 void cell_on_server_line(struct ctx *c, const struct status_event *ev)
@@ -159,6 +191,9 @@ void cell_on_client_line(struct ctx *c, int i, const struct status_event *ev)
 		break;
 	case STATUS_LIMIT:
 		on_limit(c, "finwait-client", ev);
+		break;
+	case STATUS_ARRIVALS:
+		on_arrivals(c, ev);
 		break;
 	case STATUS_ERROR:
 		if (!c->reached[i] && !status_get(ev, "id"))

@@ -265,6 +265,19 @@ static void convert_sampling(struct report_cell *rc, const struct scenario *sc,
 	};
 }
 
+/* rc.plateaus: what judge_plateaus() found (with a rate). */
+static void convert_plateaus(struct cell_report *r)
+{
+	for (size_t i = 0; i < r->judged.n_plateaus; i++) {
+		const struct judge_plateau *q = &r->judged.plateaus[i];
+
+		r->plateaus[i] = (struct report_plateau){ q->state, q->rate, q->min, q->max,
+			q->measured, q->p.min_ns, q->p.max_ns, q->pass, q->why };
+	}
+	r->rc.plateaus = r->plateaus;
+	r->rc.n_plateaus = r->judged.n_plateaus;
+}
+
 int convert_cell(struct cell_report *r, const struct scenario *sc,
 		 const struct cell_outcome *out, const struct model_env *menv)
 {
@@ -297,6 +310,7 @@ int convert_cell(struct cell_report *r, const struct scenario *sc,
 	rc->verdict = judge_cell(sc, menv, out, &r->judged, r->why, sizeof(r->why));
 	rc->expect = r->judged.expect;
 	convert_expects(r, sc, rc->verdict);
+	convert_plateaus(r);
 	convert_counters(r, out);
 	rc->error = r->why[0] ? r->why : NULL;
 	/* A skipped cell's timeline is truncated, or there is none: no statistics. */

@@ -24,6 +24,7 @@ struct cell_report {
 	struct report_sockopts sockopts[CELL_SOCKOPTS_MAX];	/* behind rc.sockopts */
 	struct judgement judged;	/* behind rc.expect and rc.expects */
 	struct report_expect expects[1 + FW_ES_COUNT];
+	struct report_plateau plateaus[1 + FW_ES_COUNT];
 	char why[512];			/* behind rc.error */
 	struct report_counter counters[COUNTERS_MAX];	/* behind rc.counters */
 	struct report_counter_check checks[JUDGE_COUNTERS_MAX];	/* rc.counter_checks */

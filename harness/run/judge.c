@@ -380,7 +380,7 @@ enum report_verdict judge_cell(const struct scenario *sc, const struct model_env
 	if (!judge_counters(&ends, out, j, why, len))
 		return REPORT_FAIL;
 	judge_other_states(sc, menv, out, &declared, j);
-	if (!states_ok(j, why, len))
+	if (!states_ok(j, why, len) || !judge_plateaus(sc, out, j, why, len))
 		return REPORT_FAIL;
 	if (!judge_packets(menv, out, &declared, why, len))
 		return REPORT_FAIL;

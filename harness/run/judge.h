@@ -52,11 +52,25 @@ struct judge_ends {
 	long may_drop;			/* a full timewait table's drops (the cell's) */
 };
 
+/* With scenario.rate, a state's plateau: the most sockets in it at once, against
+ * Little's law on the model's own per-connection prediction (model_plateau()). */
+struct judge_plateau {
+	const char *state;		/* "FIN_WAIT2", ... */
+	long rate;			/* arrivals a second */
+	struct prediction p;		/* the lifetime it comes from */
+	long min, max;			/* sockets at once, predicted */
+	long measured;			/* the most seen in one sample */
+	bool pass;
+	char why[256];
+};
+
 struct judgement {
 	struct prediction expect;	/* FIN_WAIT2 (the cell's "expect") */
 	struct judge_state states[FW_ES_COUNT];
 	struct judge_counter counters[JUDGE_COUNTERS_MAX];
 	size_t n_counters;
+	struct judge_plateau plateaus[1 + FW_ES_COUNT];
+	size_t n_plateaus;
 };
 
 /* Judges the outcome of cell sc (cellrun()): fills *j and returns the verdict. For
@@ -83,6 +97,12 @@ int judge_last_visit(const struct tl_conn *c, int state);
 /* *m from a stay [entered, left] (l_hi TL_INF: still there at the end). */
 void judge_measure_span(int64_t e_lo, int64_t e_hi, int64_t l_lo, int64_t l_hi,
 			struct measured *m);
+
+/* judge_plateau.c: with scenario.rate, the plateau of FIN_WAIT2 and of each other state
+ * the model judged with a range, into j->plateaus. Returns false when one is outside
+ * its prediction (why says which). */
+bool judge_plateaus(const struct scenario *sc, const struct cell_outcome *out,
+		    struct judgement *j, char *why, size_t len);
 
 /* judge_states.c: every state of enum fw_expect_state, into j->states. */
 void judge_other_states(const struct scenario *sc, const struct model_env *menv,

@@ -277,6 +277,33 @@ static int check_config(const struct scenario *sc, struct fw_err *err)
 	return 0;
 }
 
+/* scenario.rate with scenario.duration: the cell's connections are rate x duration,
+ * each failing on its own (the faults a client performs itself; finwait's take the whole
+ * client host down at once). */
+static int apply_rate(struct scenario *sc, struct fw_err *err)
+{
+	enum fw_fault f = sc->client.fault;
+	double n;
+
+	if (!sc->rate && !sc->duration_ns)
+		return 0;
+	if (!sc->rate || !sc->duration_ns)
+		return scen_fail_at(sc, sc->rate ? FW_K_RATE : FW_K_DURATION, FW_K_DURATION, err,
+				    "%s: rate and duration go together (connections = rate x "
+				    "duration)", sc->name);
+	if (f == FW_FAULT_VANISH || f == FW_FAULT_REBOOT)
+		return scen_fail_at(sc, FW_K_FAULT, FW_K_RATE, err, "%s: with a rate, each "
+				    "connection fails on its own: fault %s takes the whole client "
+				    "host down (use crash, freeze, hang or none)", sc->name,
+				    fw_fault_name(f));
+	n = (double)sc->rate * (double)sc->duration_ns / NSEC_PER_SEC;
+	if (n < 1 || n > MAX_CELL_CONNECTIONS)
+		return scen_fail_at(sc, FW_K_RATE, FW_K_DURATION, err, "%s: rate x duration is "
+				    "%.0f connections (1..%d)", sc->name, n, MAX_CELL_CONNECTIONS);
+	sc->connections = (long)(n + 0.5);
+	return 0;
+}
+
 /* What the scenario parser accepts but a cell cannot run: refuse before anything is
  * built, naming the key's file:line (or option). */
 static int check_runnable(const struct scenario *sc, const struct model_env *menv,
@@ -452,7 +479,8 @@ int load_cells(const struct load_req *req, const struct model_env *menv,
 		    (ret = expand_into(list[i], &all, &n_all, err)))
 			goto out;
 	for (size_t i = 0; i < n_all; i++)
-		if ((ret = check_sysctls(all[i], err)) || (ret = check_runnable(all[i], menv, err)))
+		if ((ret = apply_rate(all[i], err)) || (ret = check_sysctls(all[i], err)) ||
+		    (ret = check_runnable(all[i], menv, err)))
 			goto out;
 	*cells = all;
 	*n = n_all;

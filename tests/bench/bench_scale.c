@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "netns/scalejson.h"
 #include "util.h"
 
 #define POLL_NS (100 * NSEC_PER_MSEC)
@@ -96,41 +97,9 @@ static long rss_of(const char *comm)
 	return total;
 }
 
-static json_object *get(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, k, &v);
-	return v;
-}
-
 static double num(json_object *o, const char *k)
 {
 	return json_object_get_double(get(o, k));
-}
-
-/* The span of the connections' ESTABLISHED entries: first lower to last upper bound. */
-static void setup_span(json_object *cell, double *first, double *last)
-{
-	json_object *conns = get(cell, "connections");
-
-	*first = 1e300;
-	*last = 0;
-	for (size_t i = 0; i < json_object_array_length(conns); i++) {
-		json_object *sts = get(json_object_array_get_idx(conns, i), "states");
-
-		for (size_t j = 0; j < json_object_array_length(sts); j++) {
-			json_object *s = json_object_array_get_idx(sts, j), *e;
-
-			if (strcmp(json_object_get_string(get(s, "state")), "ESTABLISHED"))
-				continue;
-			e = get(s, "entered");
-			if (json_object_get_double(json_object_array_get_idx(e, 0)) < *first)
-				*first = json_object_get_double(json_object_array_get_idx(e, 0));
-			if (json_object_get_double(json_object_array_get_idx(e, 1)) > *last)
-				*last = json_object_get_double(json_object_array_get_idx(e, 1));
-		}
-	}
 }
 
 struct peaks {
@@ -190,13 +159,12 @@ static void report(json_object *cell, const struct peaks *p, long rss_kb, double
 		   long conns, int *missed_goals)
 {
 	json_object *smp = get(cell, "sampler"), *fw2 = get(get(cell, "states"), "FIN_WAIT2");
-	double first, last, per = fw2 ? num(fw2, "peak") / 10000.0 : 0;
+	double span = established_span(cell), per = fw2 ? num(fw2, "peak") / 10000.0 : 0;
 
-	setup_span(cell, &first, &last);
 	printf("bench_scale: %ld connections, verdict %s, %.1f s for the whole cell\n", conns,
 	       json_object_get_string(get(cell, "verdict")), secs);
 	printf("bench_scale: set-up (first to last ESTABLISHED): %.1f s, %.0f connections/s\n",
-	       last - first, conns / (last - first));
+	       span, conns / span);
 	if (smp) {
 		printf("bench_scale: sampler every %.0f ms: %.0f dumps, mean %.1f ms, max %.1f ms "
 		       "(%.0f %% of the period), %.0f deadlines missed (goal %d)\n",

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "lab.h"
+#include "netns/scalejson.h"
 #include "netns.h"
 #include "runcmd.h"
 #include "util.h"
@@ -70,14 +71,6 @@ static void show(const char *tag)
 	free(err);
 }
 
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	assert_true(json_object_object_get_ex(o, key, &v));
-	return v;
-}
-
 /* The distinct pids named as holders in the cell's phases. */
 static size_t holder_pids(json_object *cell, int *pids, size_t max)
 {
@@ -117,6 +110,45 @@ static size_t holder_pids(json_object *cell, int *pids, size_t max)
  * passes with every connection accounted for and each holder named (the sockets are
  * held for the whole limit, so every one is looked up). Before the split the server
  * reported its limit and the cell failed. */
+/* Runs finwait (args) and expects exit 0 (else shows what it said); the first cell of
+ * its JSON report json, whose root is *root (put it when done). */
+static json_object *run_cell(const char *tag, const char *const *args, const char *json,
+			     json_object **root)
+{
+	int rc = run(tag, args);
+
+	if (rc != 0)
+		show(tag);
+	assert_int_equal(rc, 0);
+	*root = json_object_from_file(json);
+	assert_non_null(*root);
+	return json_object_array_get_idx(get(*root, "cells"), 0);
+}
+
+/* rate = 200/s over 3 s: 600 connections spread over the duration (not all at once), and
+ * a FIN_WAIT2 plateau judged against Little's law, near 200 x 1 s and not above its
+ * prediction's top. */
+static void test_rate_plateau(void **state)
+{
+	char json[4200];
+	const char *args[] = { "run", "busy-server-rate", "--set", "client.fault=freeze",
+			       "--json", json, NULL };
+	json_object *root, *cell, *fw2;
+	(void)state;
+
+	snprintf(json, sizeof(json), "%s/rate.json", tmpdir);
+	cell = run_cell("rate", args, json, &root);
+	assert_int_equal(json_object_array_length(get(cell, "connections")), 600);
+	/* Spread over the 3 s, not opened at once (a burst takes ~0.1 s). */
+	assert_true(established_span(cell) > 2.5);
+	fw2 = get(get(cell, "plateau"), "FIN_WAIT2");
+	assert_string_equal(json_object_get_string(get(fw2, "verdict")), "pass");
+	assert_true(json_object_get_int(get(fw2, "measured")) >= 190);
+	assert_true(json_object_get_int(get(fw2, "measured")) <=
+		    json_object_get_int(get(fw2, "max")));
+	json_object_put(root);
+}
+
 /* A TCP socket of family in namespace ns. */
 static int socket_in(int ns, int family)
 {
@@ -210,7 +242,7 @@ static void test_server_split(void **state)
 	char ini[4200], json[4200];
 	const char *args[] = { "run", ini, "--json", json, NULL };
 	json_object *root, *cell;
-	int pids[64], rc;
+	int pids[64];
 	size_t np;
 	(void)state;
 
@@ -220,13 +252,7 @@ static void test_server_split(void **state)
 			"[server]\nclose = shutdown\n\n[client]\nfault = freeze\nat = after-fin\n\n"
 			"[expect]\nfin_wait2 = forever\n");
 	lower_nofile(LOW_NOFILE);
-	rc = run("split", args);
-	if (rc != 0)
-		show("split");
-	assert_int_equal(rc, 0);
-	root = json_object_from_file(json);
-	assert_non_null(root);
-	cell = json_object_array_get_idx(get(root, "cells"), 0);
+	cell = run_cell("split", args, json, &root);
 	assert_string_equal(json_object_get_string(get(cell, "verdict")), "pass");
 	assert_int_equal(json_object_array_length(get(cell, "connections")), SPLIT_CONNS);
 	/* Held sockets were seen in more than one server process, each named. */
@@ -242,6 +268,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_addrs),
+		cmocka_unit_test(test_rate_plateau),
 		cmocka_unit_test(test_server_split), /* last: it lowers the limit for good */
 	};
 	return cmocka_run_group_tests(tests, runcmd_setup, runcmd_teardown);
