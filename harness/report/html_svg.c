@@ -213,27 +213,38 @@ static void lane_seg(FILE *f, const struct html_view *v, const struct html_seg *
 			g->timer[0] == 'k' ? "1 2" : g->timer[0] == 'r' ? "4 2" : "",
 			x1c + 2, y + 15, g->timer[0]);
 	fputs("</g>\n", f);
-	if (g->owner == HO_HELD && g->process[0] && x1c - x0c > 6.0 * strlen(g->process)) {
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" fill=\"#555\">", x0c,
-			y - 1);
+	if (g->owner == HO_HELD && g->process[0] && x1c - x0c > 36 + 5.0 * strlen(g->process)) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" fill=\"%s\" stroke=\"%s\" "
+			"stroke-width=\"3\" paint-order=\"stroke\">held by ", x0c + 30, y + 8,
+			st->ink, st->colour);
 		html_esc(f, g->process);
 		fputs("</text>\n", f);
 	}
 }
 
+/* A lane's packets: each its flag's letter, sent above the bar, received below; a letter
+ * closer than 7 px to the one before it in its row is left out (the SYN, request and
+ * response crowd the start), unless it is a FIN or a RST. */
 static void lane_pkts(FILE *f, const struct html_view *v, const struct html_lane *l,
 		      double y_bar)
 {
+	double last[2] = { -100, -100 };
+
 	for (size_t i = 0; i < l->n_pkts; i++) {
 		const struct html_pkt *p = &l->pkts[i];
+		double x = xof(v, p->t);
+		char c = pkt_letter(p->flags);
 
+		if (x - last[p->out] < 7 && c != 'F' && c != 'R')
+			continue;
+		last[p->out] = x;
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"8\">"
-			"<title>%.6f s %s ", xof(v, p->t), p->out ? y_bar - 1.5 : y_bar + 25,
-			p->t, p->out ? "out" : "in");
+			"<title>%.6f s %s ", x, p->out ? y_bar - 1.5 : y_bar + 25, p->t,
+			p->out ? "out" : "in");
 		html_esc(f, p->flags);
 		fputc(' ', f);
 		html_esc(f, p->kind);
-		fprintf(f, "</title>%c</text>\n", pkt_letter(p->flags));
+		fprintf(f, "</title>%c</text>\n", c);
 	}
 }
 

@@ -194,7 +194,8 @@ static void test_optional_keys(void **state)
 
 	(void)state;
 	conn_text(conn, sizeof(conn), 40000, 0.5, 1.0, ", \"packets\": [ { \"t\": 0.49, \"dir\":"
-		  " \"out\", \"flags\": \"FA\", \"kind\": \"fin\" }, { \"t\": 1.5, \"dir\": \"in\", "
+		  " \"out\", \"flags\": \"FA\", \"kind\": \"fin\" }, { \"t\": 0.4901, \"dir\": "
+		  "\"out\", \"flags\": \"A\", \"kind\": \"ack\" }, { \"t\": 1.5, \"dir\": \"in\", "
 		  "\"flags\": \"R\", \"kind\": \"rst\" } ]");
 	snprintf(text, sizeof(text), HEAD "{ \"name\": \"c\", \"connections\": [ %s ], "
 		 "\"series\": { \"t\": [ 0.0, 0.5, 1.0, 1.5 ], \"FIN_WAIT2\": [ 0, 1, 7, 0 ] }, "
@@ -210,6 +211,8 @@ static void test_optional_keys(void **state)
 	assert_non_null(strstr(page, "FIN_WAIT2: at most 7, at 1.000 s"));
 	assert_non_null(strstr(page, "<title>0.490000 s out FA fin</title>F</text>"));
 	assert_non_null(strstr(page, "<title>1.500000 s in R rst</title>R</text>"));
+	/* an ACK a tenth of a millisecond after the FIN would overprint it: left out */
+	assert_null(strstr(page, "<title>0.490100 s out A ack</title>"));
 	assert_non_null(strstr(page, "<code>TCPAbortOnTimeout</code></td><td class=\"num\">4<"));
 	assert_null(strstr(page, "<code>TcpOutRsts</code>"));
 	/* a counter that did not move is shown when a rule expected it to */
