@@ -208,8 +208,11 @@ static bool check_rst(struct pkt_judge *j)
 
 /* The RTO the sampler read before the server's FIN (its ESTABLISHED or CLOSE_WAIT
  * phases: later ones show it backed off), widened as the model widens it; else the
- * facts' range. */
-static void base_rto(const struct pkt_judge *j, int64_t *lo, int64_t *hi)
+ * facts' range. False when that reading cannot be the FIN's: 1 s or more is
+ * TCP_TIMEOUT_INIT, or TCP_TIMEOUT_FALLBACK (3 s) after a retransmitted SYN-ACK, before
+ * any RTT sample (tcp_init_transfer()), or a backoff of data retransmitted before the
+ * FIN (rule 27, not modelled): the RTT sample that sets the FIN's RTO came after it. */
+static bool base_rto(const struct pkt_judge *j, int64_t *lo, int64_t *hi)
 {
 	struct tl_phase ph[TL_PHASES_MAX];
 	struct model_facts g = j->f;
@@ -230,6 +233,7 @@ static void base_rto(const struct pkt_judge *j, int64_t *lo, int64_t *hi)
 	model_facts_rto(&g, (int64_t)rlo * NSEC_PER_USEC, (int64_t)rhi * NSEC_PER_USEC);
 	*lo = g.rto_lo_ns;
 	*hi = g.rto_hi_ns;
+	return *lo < NSEC_PER_SEC;
 }
 
 static int64_t backed_off(int64_t r, int k, int64_t cap)
@@ -293,7 +297,8 @@ static bool check_fin_rtx(struct pkt_judge *j)
 		gap[i] = t[i + 1] - t[i];
 		snprintf(list + o, sizeof(list) - o, "%s%.3f", i ? ", " : "", ns_to_s(gap[i]));
 	}
-	base_rto(j, &r_lo, &r_hi);
+	if (!base_rto(j, &r_lo, &r_hi))
+		return true;
 	if (misfit(j, gap, n - 1, false, r_lo, r_hi, &lo, &hi) < 0 ||
 	    misfit(j, gap, n - 1, true, r_lo, r_hi, &lo, &hi) < 0)
 		return true;

@@ -316,6 +316,27 @@ static void test_fin_retransmissions_neighbour(void **state)
 	fix_free(x);
 }
 
+/* An RTO of 1 s or more read before the FIN predates the RTT sample that sets the FIN's
+ * (TCP_TIMEOUT_INIT, or the 3 s fallback after a retransmitted SYN-ACK): not timed. */
+static void test_fin_retransmissions_stale_rto(void **state)
+{
+	static const int flat[] = { 205, 205, 205 };
+	struct fix *x = fix_new();
+	int64_t t = 100 * MS;
+
+	(void)state;
+	for (int k = 0; k <= 99; k++)
+		samp(x, k, DIAG_ESTABLISHED, 3264000);
+	samp(x, 101, DIAG_FIN_WAIT1, 408000);
+	opening(x, t, 0);
+	for (size_t i = 0; i < 3; i++) {
+		t += flat[i] * MS;
+		seg(x, t, PKT_OUT, PKT_FIN | PKT_ACK, S_ISN + 4, C_ISN + 11, 0);
+	}
+	assert_true(judge(x));
+	fix_free(x);
+}
+
 static void test_fin_retransmissions_not_doubling(void **state)
 {
 	static const int flat[] = { 205, 205, 205 };
@@ -350,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_rst_before_fin_wait2_ended),
 		cmocka_unit_test(test_fin_retransmissions),
 		cmocka_unit_test(test_fin_retransmissions_neighbour),
+		cmocka_unit_test(test_fin_retransmissions_stale_rto),
 		cmocka_unit_test(test_fin_retransmissions_not_doubling),
 		cmocka_unit_test(test_no_packets_of_a_connection),
 	};
