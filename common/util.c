@@ -2,11 +2,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -267,4 +270,56 @@ char *utf8_sanitize(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* getdents64's record (the kernel's struct linux_dirent64). */
+struct dirent64_rec {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* Folders nested deeper than this are not descended into (each level keeps a buffer). */
+#define RM_TREE_DEPTH 32
+
+/* Removes name, in the folder at, with what is below it. Entries are read with
+ * getdents64 into a buffer on the stack: opendir() would call malloc(). */
+static int rm_at(int at, const char *name, int depth)
+{
+	char buf[2048];
+	long n;
+	int fd, ret = 0;
+
+	if (!unlinkat(at, name, 0) || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR || depth >= RM_TREE_DEPTH)
+		return -errno;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64_rec *d = (const void *)(buf + off);
+			int r;
+
+			off += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			if ((r = rm_at(fd, d->name, depth + 1)) && !ret)
+				ret = r;
+		}
+	}
+	if (n < 0 && !ret)
+		ret = -errno;
+	close(fd);
+	if (unlinkat(at, name, AT_REMOVEDIR) && errno != ENOENT && !ret)
+		ret = -errno;
+	return ret;
+}
+
+int rm_tree(const char *path)
+{
+	return path ? rm_at(AT_FDCWD, path, 0) : 0;
 }

@@ -61,4 +61,9 @@ char *utf8_sanitize(const char *s);
 /* true when s starts with prefix. */
 bool str_startswith(const char *s, const char *prefix);
 
+/* Removes path and, when it is a folder, everything below it (symbolic links are removed,
+ * not followed). Async-signal-safe (no malloc): a fork of a threaded process may call it.
+ * Returns 0 (also when path does not exist) or -errno of the first failure. */
+int rm_tree(const char *path);
+
 #endif

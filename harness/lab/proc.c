@@ -1,7 +1,7 @@
 /* proc: see proc.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -59,11 +59,17 @@ static _Noreturn void child_run(int pipe_w, pid_t parent, int ns_fd, char *const
 {
 	int extra = -1;
 
-	/* Die with the parent; then close the race where it died before the prctl. */
+	/* Die with the parent; then close the race where it died before the prctl. In a
+	 * PID namespace of its own the parent is invisible (getppid() is 0): there the
+	 * namespace's end kills the child (pidns.h). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		child_fail(pipe_w, -errno);
 	if (getppid() != parent)
 		_exit(127);
+	/* A session of its own: a program that signals its process group (apache2's
+	 * prefork MPM does when it stops) or its terminal's reaches no one else. */
+	if (setsid() < 0)
+		child_fail(pipe_w, -errno);
 	if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) < 0)
 		child_fail(pipe_w, -errno);
 	/* Park the extra fd above everything, set up 0..2 (their sources may use the
@@ -113,11 +119,63 @@ static _Noreturn void child_start(int pipe_w, pid_t parent, int ns_fd, char *con
 	child_run(pipe_w, parent, ns_fd, argv, io, devnull);
 }
 
-int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_io *io)
+/* In the child of fork(), for PID namespace pidns_fd: setns() moves only the children
+ * of the caller into it, and the thread that forked could not move back (the host's PID
+ * namespace belongs to the initial user namespace: not permitted without root). So this
+ * middle process enters it and clones the real child as its sibling (CLONE_PARENT: the
+ * forking thread is its parent, waits for it, and its PR_SET_PDEATHSIG follows that
+ * thread), says the child's pid on pipe_w and exits. Returns in the real child only. */
+static void clone_into(int pipe_w, int pidns_fd)
+{
+	struct clone_args ca = { .flags = CLONE_PARENT }; /* the exit signal: ours (SIGCHLD) */
+	long pid;
+	int msg;
+	ssize_t n;
+
+	if (setns(pidns_fd, CLONE_NEWPID) < 0)
+		child_fail(pipe_w, -errno);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		return;
+	msg = pid < 0 ? -errno : (int)pid;
+	n = write(pipe_w, &msg, sizeof(msg));
+	(void)n;
+	_exit(pid < 0 ? 127 : 0);
+}
+
+/* Reads one int from the child's error pipe: the size read (0 at EOF) or -errno. */
+static ssize_t read_msg(int fd, int *msg)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, msg, sizeof(*msg));
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int proc_follow(struct proc *p, pid_t pid)
+{
+	int ret;
+
+	p->pid = pid;
+	/* The child is ours and not reaped, so its pid cannot be recycled yet. */
+	p->pidfd = sys_pidfd_open(pid);
+	if (p->pidfd >= 0 || errno == ENOSYS)
+		return 0; /* ENOSYS: only under emulators (valgrind): go on with the pid */
+	ret = -errno;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	p->pid = 0;
+	return ret;
+}
+
+int proc_spawn(struct proc *p, int ns_fd, int pidns_fd, char *const argv[],
+	       const struct proc_io *io)
 {
 	static const struct proc_io def = { PROC_DEVNULL, PROC_INHERIT, PROC_INHERIT, -1, -1 };
 	int pipefd[2] = { -1, -1 }, devnull = -1, ret, child_err = 0;
-	pid_t parent = getpid(), pid;
+	pid_t parent = pidns_fd >= 0 ? 0 : getpid(), pid;
 	ssize_t n;
 
 	if (!p || !argv || !argv[0])
@@ -143,35 +201,30 @@ int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
+		if (pidns_fd >= 0)
+			clone_into(pipefd[1], pidns_fd);
 		child_start(pipefd[1], parent, ns_fd, argv, io, devnull);
 	}
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	do
-		n = read(pipefd[0], &child_err, sizeof(child_err));
-	while (n < 0 && errno == EINTR);
+	if (pidns_fd >= 0) {
+		/* The middle process says the real child's pid (or -errno), and exits. */
+		n = read_msg(pipefd[0], &child_err);
+		waitpid(pid, NULL, 0);
+		if (n != (ssize_t)sizeof(child_err) || child_err <= 0) {
+			ret = n == (ssize_t)sizeof(child_err) && child_err < 0 ? child_err : -EIO;
+			goto out;
+		}
+		pid = child_err;
+	}
+	n = read_msg(pipefd[0], &child_err);
 	if (n == (ssize_t)sizeof(child_err)) {
 		/* The child failed before exec and exits at once. */
 		waitpid(pid, NULL, 0);
 		ret = child_err < 0 ? child_err : -EIO;
 		goto out;
 	}
-	p->pid = pid;
-	/* The child is ours and not reaped, so its pid cannot be recycled yet. */
-	p->pidfd = sys_pidfd_open(pid);
-	if (p->pidfd < 0 && errno == ENOSYS) {
-		/* Only under emulators (valgrind) on this kernel: go on with the pid. */
-		ret = 0;
-		goto out;
-	}
-	if (p->pidfd < 0) {
-		ret = -errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		p->pid = 0;
-		goto out;
-	}
-	ret = 0;
+	ret = proc_follow(p, pid);
 out:
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
@@ -256,31 +309,4 @@ void proc_reap(struct proc *p)
 		return;
 	proc_kill(p, SIGKILL);
 	proc_wait(p, -1, NULL);
-}
-
-int proc_kill_netns(int ns_fd)
-{
-	struct stat ns, st;
-	struct dirent *e;
-	int killed = 0;
-	DIR *d;
-
-	if (ns_fd < 0)
-		return -EBADF;
-	if (fstat(ns_fd, &ns) < 0 || !(d = opendir("/proc")))
-		return -errno;
-	while ((e = readdir(d))) {
-		char path[300];
-		pid_t pid;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		pid = (pid_t)atoi(e->d_name);
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
-		if (pid != getpid() && !stat(path, &st) && st.st_ino == ns.st_ino &&
-		    st.st_dev == ns.st_dev && kill(pid, SIGKILL) == 0)
-			killed++;
-	}
-	closedir(d);
-	return killed;
 }

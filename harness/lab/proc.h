@@ -4,7 +4,7 @@
  * parent *thread* exits (the thread that forked), not the process: spawn from a thread
  * that outlives the child (the main thread, or a worker that joins its children).
  * Each child is followed by a pidfd, so signals and waits never hit a recycled pid.
- * Also the sweep of whatever still runs in a namespace (proc_kill_netns). */
+ * What a child forks is out of their reach: a PID namespace (pidns.h) ends it. */
 #ifndef FINWAIT_PROC_H
 #define FINWAIT_PROC_H
 
@@ -28,13 +28,19 @@ struct proc {
 	int pidfd;                /* -1 when none (or the kernel has no pidfd_open) */
 };
 
-/* Forks a child that enters the network namespace ns_fd (-1: stays in the calling
- * thread's), arms PR_SET_PDEATHSIG(SIGKILL), sets up its fds from io (NULL: stdin from
- * /dev/null, stdout and stderr inherited; every other fd is closed on exec as the
- * parent's are O_CLOEXEC) and executes argv (argv[0] looked up in PATH). Returns 0
+/* Forks a child into the PID namespace pidns_fd (-1: the calling thread's; pidns.h), in
+ * a session of its own, that enters the network namespace ns_fd (-1: stays in the
+ * calling thread's), arms PR_SET_PDEATHSIG(SIGKILL), sets up its fds from io (NULL:
+ * stdin from /dev/null, stdout and stderr inherited; every other fd is closed on exec as
+ * the parent's are O_CLOEXEC) and executes argv (argv[0] looked up in PATH). Returns 0
  * once the program is running, or -errno of the step that failed in the child
  * (-ENOENT: no such program); no child is left on error. */
-int proc_spawn(struct proc *p, int ns_fd, char *const argv[], const struct proc_io *io);
+int proc_spawn(struct proc *p, int ns_fd, int pidns_fd, char *const argv[],
+	       const struct proc_io *io);
+
+/* Follows pid, a child the caller just forked and has not reaped: fills p, with a pidfd.
+ * Returns 0, or -errno (the child is then killed and reaped, p cleared). */
+int proc_follow(struct proc *p, pid_t pid);
 
 /* Sends sig to the child through its pidfd. Returns 0 or -errno (-ESRCH: gone). */
 int proc_kill(const struct proc *p, int sig);
@@ -46,13 +52,5 @@ int proc_wait(struct proc *p, int64_t timeout_ns, int *status);
 
 /* Kills (SIGKILL) and reaps the child if any; for cleanup paths. NULL is a no-op. */
 void proc_reap(struct proc *p);
-
-/* Sends SIGKILL to every process whose network namespace is ns_fd's (this process
- * excepted; its threads are not listed in /proc): what a spawned program forked or
- * daemonized is out of reach of PR_SET_PDEATHSIG and of signals to its parent, and would
- * keep the namespace alive. Such processes are not our children: nothing is reaped.
- * Returns the number of processes signalled, or -errno when ns_fd or /proc cannot be
- * read (-EBADF for ns_fd < 0). */
-int proc_kill_netns(int ns_fd);
 
 #endif

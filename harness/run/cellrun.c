@@ -85,11 +85,10 @@ static int spawn_with_pipe(struct ctx *c, struct proc *p, struct evpipe *ep, int
 	struct proc_io io = { PROC_DEVNULL, PROC_DEVNULL, PROC_INHERIT, -1, 3 };
 	int child_end = -1, ret;
 
-	(void)c;
 	if ((ret = evpipe_open(ep, &child_end)))
 		return ret;
 	io.extra_fd = child_end;
-	ret = proc_spawn(p, ns, argv, &io);
+	ret = proc_spawn(p, ns, pidns_fd(&c->pidns), argv, &io);
 	close(child_end);
 	return ret;
 }
@@ -438,6 +437,8 @@ static bool finished(const struct sampler_counts *k, const struct finished_arg *
 
 static void teardown(struct ctx *c)
 {
+	int ret;
+
 	/* SIGKILL works on a stopped (frozen) client too. */
 	for (int i = 0; i < c->nclients; i++)
 		proc_reap(&c->client[i]);
@@ -446,22 +447,22 @@ static void teardown(struct ctx *c)
 		if (proc_wait(&c->server, 200 * NSEC_PER_MSEC, NULL))
 			proc_reap(&c->server);
 	}
+	/* What the server forked or daemonized goes with the PID namespace; the folder
+	 * after it, so that nothing writes into it any more. */
+	if ((ret = pidns_close(&c->pidns)))
+		fail(c, ret, "the cell's PID namespace did not end: %s", strerror(-ret));
 	evpipe_close(&c->spipe);
 	/* A client whose spawn failed left its pipe open without being counted. */
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		evpipe_close(&c->cpipe[i]);
-	if (c->dir) {
-		ext_remove_dir(c->dir);
-		free(c->dir);
-	}
+	if (c->dir && c->env->keep)
+		snprintf(c->out->kept + strlen(c->out->kept),
+			 sizeof(c->out->kept) - strlen(c->out->kept), "%sfolder %s",
+			 c->out->kept[0] ? "; " : "", c->dir);
+	free(c->dir);
 	sampler_free(c->sampler);
 	free(c->tuples);
 	nft_agent_stop(&c->client_nft);
-	/* What an external server forked or daemonized would keep the namespaces alive. */
-	if (c->cell) {
-		proc_kill_netns(cell_netns(c->cell, CELL_SERVER));
-		proc_kill_netns(cell_netns(c->cell, CELL_CLIENT));
-	}
 	cell_destroy(c->cell);
 }
 
@@ -501,6 +502,12 @@ static int build_cell(struct ctx *c, unsigned slot)
 			fail(c, ret, "--keep: cannot name the namespaces: %s", strerror(-ret));
 			return ret;
 		}
+		snprintf(c->out->kept, sizeof(c->out->kept),
+			 "namespaces /run/netns/%s-srv and /run/netns/%s-cli", name, name);
+	}
+	if ((ret = pidns_open(&c->pidns, c->env->keep))) {
+		fail(c, ret, "cannot make the cell's PID namespace: %s", strerror(-ret));
+		return ret;
 	}
 	if ((ret = set_sysctls(c, CELL_SERVER, &c->sc->sysctl)) ||
 	    (ret = set_sysctls(c, CELL_CLIENT, &c->sc->client_sysctl)) ||
@@ -623,6 +630,7 @@ int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario 
 	struct counters *base = malloc(sizeof(*base));
 
 	memset(out, 0, sizeof(*out));
+	pidns_init(&c.pidns);
 	evpipe_init(&c.spipe);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		evpipe_init(&c.cpipe[i]);

@@ -31,7 +31,8 @@ struct cellrun_env {
 	const char *server_bin;		/* finwait-server */
 	const char *client_bin;		/* finwait-client */
 	const atomic_bool *stop;	/* set by SIGINT/SIGTERM: give up quickly */
-	bool keep;			/* --keep: name the namespaces in /run/netns */
+	bool keep;			/* --keep: name the namespaces in /run/netns, keep
+					 * the folder */
 	const char *pcap_dir;		/* --pcap: write each cell's capture there */
 	bool no_capture;		/* no packet capture at all (the benchmark's baseline) */
 };
@@ -107,6 +108,7 @@ struct cell_outcome {
 	 * frame lost, the wall clock not stepped by more than 1 ms); NULL otherwise. */
 	const struct capstore *packets;
 	char pcap_file[PATH_MAX];	/* --pcap: the file written, else "" */
+	char kept[PATH_MAX + 200];	/* --keep: what was kept (namespaces, folder), or "" */
 };
 
 /* Runs cell sc in lab slot `slot`. Always fills *out (free it with

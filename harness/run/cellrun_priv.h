@@ -22,6 +22,7 @@
 #include "evpipe.h"
 #include "nft.h"
 #include "owner.h"
+#include "pidns.h"
 #include "proc.h"
 #include "util.h"
 
@@ -59,6 +60,7 @@ struct ctx {
 	const struct scenario *sc;
 	struct cell_outcome *out;
 	struct cell *cell;
+	struct pidns pidns;	/* every process of the cell runs in it */
 	struct proc server, client[MAX_CLIENTS];
 	struct evpipe spipe, cpipe[MAX_CLIENTS];
 	bool reached[MAX_CLIENTS];	/* that client reported its point (then faults) */
@@ -163,7 +165,8 @@ void cell_capture_stop(struct ctx *c);
 void cell_pcap_name(const char *cell, char *buf, size_t len);
 
 /* external.c: starts the scenario's server command in the server namespace (its folder
- * in c->dir, which the caller removes) and waits until its listener shows in sock_diag.
+ * in c->dir, which the cell's PID namespace removes after its last process: pidns.h)
+ * and waits until its listener shows in sock_diag.
  * Returns 0, or -errno with the cell's error recorded. */
 int ext_start_server(struct ctx *c);
 

@@ -92,7 +92,7 @@ static void on_close(struct ctx *c, const struct status_event *ev)
 
 	if (!c->sampler || !style || status_get_long(ev, "id", &id) || id <= 0 ||
 	    (size_t)id >= c->n_tuples || !c->tuples[id].family ||
-	    status_get_long(ev, "done", &done) || done < ev->t)
+	    status_get_long(ev, "done", &done) || (done = evpipe_clamp(&c->spipe, done)) < ev->t)
 		return;
 	if (c->sc->rate)
 		close_offset(c, id, ev->t);

@@ -64,13 +64,14 @@ static const char run_usage[] =
 	"                          (tcpdump -r, Wireshark); DIR is made if missing\n"
 	"  -q, --quiet             print only the summary line\n"
 	"      --keep              name each cell's namespaces /run/netns/finwait-PID-N-srv\n"
-	"                          and -cli for inspection; remove them with `ip netns del`\n"
+	"                          and -cli for inspection (root only; remove them with\n"
+	"                          `ip netns del`) and keep its folder; both are printed\n"
 	"  -h, --help\n"
 	"\n"
 	"Durations take us, ms, s, m or h (1500ms, 2s, 2h). Progress goes to stderr when it\n"
 	"is a terminal. Exit codes: 0 every expectation held, 1 an expectation failed,\n"
 	"2 bad usage or scenario, 3 internal error, 77 the lab cannot be built here,\n"
-	"130 interrupted (SIGINT/SIGTERM; the lab is torn down first).\n";
+	"130 interrupted (SIGINT, SIGTERM, SIGHUP or SIGQUIT; the lab is torn down first).\n";
 
 struct opts {
 	struct load_kv *sets;	/* --set and --interval, in order */
@@ -101,7 +102,7 @@ struct run {
 	struct cell_report *reports;	/* the outcomes as report rows */
 	struct report_cell *rcells;
 	int64_t t0;
-	bool interrupted;	/* SIGINT/SIGTERM */
+	bool interrupted;	/* SIGINT, SIGTERM, SIGHUP, SIGQUIT */
 	bool internal;		/* an internal error, but the reports are still written */
 };
 
@@ -286,6 +287,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, int *first)
 			break;
 		case OPT_KEEP:
 			o->keep = true;
+			/* Before anything runs: the names are bind mounts in the host's
+			 * /run/netns, which only root may make. */
+			if (geteuid() != 0) {
+				fprintf(stderr, "finwait run: --keep needs root: it names the "
+					"namespaces in /run/netns (bind mounts)\n");
+				rc = FW_EXIT_USAGE;
+			}
 			break;
 		case OPT_BLANK:
 			o->blank = true;
@@ -481,6 +489,10 @@ static int run_cells(struct run *r)
 		print_err("finwait", &err);
 		r->internal = true;
 	}
+	for (size_t i = 0; i < r->n; i++)
+		if (r->pcells[i].out.kept[0])
+			fprintf(stderr, "finwait: kept %s: %s\n", r->cells[i]->name,
+				r->pcells[i].out.kept);
 	return FW_EXIT_OK;
 }
 

@@ -1,6 +1,8 @@
 /* evpipe: a child's status pipe, read line by line without blocking (see evpipe.h). */
 #include "evpipe.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -11,6 +13,7 @@ void evpipe_init(struct evpipe *p)
 	p->fd = -1;
 	p->eof = true;
 	p->len = 0;
+	p->t_open = p->t_read = 0;
 }
 
 int evpipe_open(struct evpipe *p, int *child_end)
@@ -30,6 +33,7 @@ int evpipe_open(struct evpipe *p, int *child_end)
 	p->fd = fds[0];
 	p->eof = false;
 	p->len = 0;
+	p->t_open = p->t_read = mono_ns();
 	*child_end = fds[1];
 	return 0;
 }
@@ -41,6 +45,7 @@ void evpipe_fill(struct evpipe *p)
 
 		if (r > 0) {
 			p->len += (size_t)r;
+			p->t_read = mono_ns();
 		} else if (r == 0) {
 			p->eof = true;
 		} else if (errno == EINTR) {
@@ -70,9 +75,16 @@ int evpipe_next(struct evpipe *p, struct status_event *ev)
 		r = status_parse(p->buf, ev);
 		memmove(p->buf, p->buf + n, p->len - n);
 		p->len -= n;
-		if (!r)
+		if (!r) {
+			ev->t = evpipe_clamp(p, ev->t);
 			return 1;
+		}
 	}
+}
+
+int64_t evpipe_clamp(const struct evpipe *p, int64_t t)
+{
+	return t < p->t_open ? p->t_open : t > p->t_read ? p->t_read : t;
 }
 
 void evpipe_close(struct evpipe *p)

@@ -6,12 +6,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "status.h"
 
 struct evpipe {
 	int fd;			/* the read end, non-blocking; -1 when closed */
 	bool eof;		/* nothing more will come (EOF, a read error, or closed) */
+	/* What finwait itself observed (CLOCK_MONOTONIC ns): the pipe was made before the
+	 * child started, and the buffered lines had been written by the last read. A time
+	 * an endpoint reports is clamped to [t_open, t_read]. */
+	int64_t t_open, t_read;
 	size_t len;
 	char buf[4 * STATUS_LINE_MAX];
 };
@@ -27,9 +32,15 @@ int evpipe_open(struct evpipe *p, int *child_end);
 /* Reads what is available without blocking; sets eof at EOF or on a read error. */
 void evpipe_fill(struct evpipe *p);
 
-/* Pops the next complete line into ev. Returns 1, or 0 when no complete line is
- * buffered. A line that does not parse is skipped, one longer than the buffer dropped. */
+/* Pops the next complete line into ev, its t clamped (evpipe_clamp()). Returns 1, or 0
+ * when no complete line is buffered. A line that does not parse is skipped, one longer
+ * than the buffer dropped. */
 int evpipe_next(struct evpipe *p, struct status_event *ev);
+
+/* A time the child reported (a line's t, or a value such as close's done=), moved into
+ * what finwait saw: not before the pipe was made, not after the line was read. An
+ * endpoint's clock is the same CLOCK_MONOTONIC, so this changes only a wrong value. */
+int64_t evpipe_clamp(const struct evpipe *p, int64_t t);
 
 /* Closes the read end (if open) and sets p to closed. */
 void evpipe_close(struct evpipe *p);

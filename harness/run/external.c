@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -223,23 +222,8 @@ fail:
 	free(tmpl);
 	free(filled);
 	free(copy);
-	ext_remove_dir(pattern);
+	rm_tree(pattern);
 	return ret;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path) ? -1 : 0;
-}
-
-int ext_remove_dir(const char *dir)
-{
-	if (!dir)
-		return 0;
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }
 
 /* The port a scenario's server listens on when server.port is unset. */
@@ -327,12 +311,18 @@ int ext_start_server(struct ctx *c)
 		     cfg ? cfg : "", strerror(-ret));
 		return ret;
 	}
+	if ((ret = pidns_set_dir(&c->pidns, c->dir))) {
+		fail(c, ret, "cannot hand the folder %s over: %s", c->dir, strerror(-ret));
+		rm_tree(c->dir);
+		return ret;
+	}
 	v.dir = c->dir;
 	if ((ret = ext_split(s->command, &v, &argv))) {
 		fail(c, ret, "bad server command '%s'", s->command);
 		return ret;
 	}
-	ret = proc_spawn(&c->server, cell_netns(c->cell, CELL_SERVER), argv, &io);
+	ret = proc_spawn(&c->server, cell_netns(c->cell, CELL_SERVER), pidns_fd(&c->pidns), argv,
+			 &io);
 	if (ret)
 		fail(c, ret, "cannot start '%s': %s", argv[0], strerror(-ret));
 	else

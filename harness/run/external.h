@@ -34,7 +34,4 @@ int ext_prepare_dir(const char *template_path, const struct ext_vars *v_without_
 struct scenario;
 char *ext_config_path(const struct scenario *sc, char *buf, size_t len);
 
-/* Removes the folder and everything in it; ignores a NULL dir. Returns 0 or -errno. */
-int ext_remove_dir(const char *dir);
-
 #endif

@@ -69,9 +69,13 @@ int pool_run(struct pool_cell *cells, size_t n, size_t n_threads,
 	if (!threads)
 		return fw_err_set(err, -ENOMEM, NULL, 0, "out of memory");
 	p.env.stop = &p.stop;
+	/* SIGHUP (the terminal went away) and SIGQUIT end a run as SIGINT does: torn down,
+	 * reported, exit 130. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (; started < n_threads; started++) {
@@ -90,7 +94,7 @@ int pool_run(struct pool_cell *cells, size_t n, size_t n_threads,
 	}
 	while (atomic_load(&p.done) < p.n) {
 		int sig = sigtimedwait(&sigs, NULL, &period);
-		bool stopped = sig == SIGINT || sig == SIGTERM;
+		bool stopped = sig > 0;
 
 		if (stopped) {
 			*interrupted = true;

@@ -26,16 +26,16 @@ struct pool_cell {
 struct pool_tick {
 	size_t done, running, n;	/* cells */
 	int64_t elapsed_ns;
-	bool signal;		/* SIGINT or SIGTERM came since the last tick */
+	bool signal;		/* SIGINT, SIGTERM, SIGHUP or SIGQUIT came since the last tick */
 	bool final;		/* the last tick: every cell is done */
 };
 
 typedef void (*pool_tick_fn)(const struct pool_tick *t, void *arg);
 
 /* Runs cells[0..n) with cellrun() in env (env->stop is replaced by the pool's flag) on
- * n_threads workers (1..n). First blocks SIGINT and SIGTERM in the calling thread, for
- * good (the workers inherit the mask; proc_spawn() resets it for children), and ignores
- * SIGPIPE: call it from the main thread, after lab_open(). After a signal, or once a
+ * n_threads workers (1..n). First blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in the
+ * calling thread, for good (the workers inherit the mask; proc_spawn() resets it for
+ * children), and ignores SIGPIPE: call it from the main thread, after lab_open(). After a signal, or once a
  * cell's host_moved is set, cells not yet started are marked interrupted. tick (may be
  * NULL) gets arg. Returns when every cell is done: 0, or -errno when worker threads could
  * not be started (err says which; the cells ran on fewer workers, or were all marked

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 			int64_t t0 = mono_ns();
 
 			snprintf(name, sizeof(name), "fwbench%d-%zu", (int)getpid(), i);
-			if (proc_spawn(&p, -1, args, NULL) < 0 || proc_wait(&p, -1, &st) < 0 ||
+			if (proc_spawn(&p, -1, -1, args, NULL) < 0 || proc_wait(&p, -1, &st) < 0 ||
 			    !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				fprintf(stderr, "bench_lab: %s failed\n", script);
 				goto out;

@@ -700,7 +700,7 @@ static void test_proc_basics(void **state)
 		char *argv[] = { "sh", "-c", "readlink /proc/self/ns/net >&3", NULL };
 		struct proc_io io = { PROC_DEVNULL, PROC_INHERIT, PROC_INHERIT, fds[1], 3 };
 
-		assert_int_equal(proc_spawn(&p, cell_netns(c, CELL_SERVER), argv, &io), 0);
+		assert_int_equal(proc_spawn(&p, cell_netns(c, CELL_SERVER), -1, argv, &io), 0);
 	}
 	close(fds[1]);
 	n = read(fds[0], buf, sizeof(buf) - 1);
@@ -718,7 +718,7 @@ static void test_proc_basics(void **state)
 	{
 		char *argv[] = { "/nonexistent/finwait-no-such-program", NULL };
 
-		assert_int_equal(proc_spawn(&p, -1, argv, NULL), -ENOENT);
+		assert_int_equal(proc_spawn(&p, -1, -1, argv, NULL), -ENOENT);
 		assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 		assert_int_equal(errno, ECHILD);
 	}
@@ -727,7 +727,7 @@ static void test_proc_basics(void **state)
 	{
 		char *argv[] = { "sleep", "30", NULL };
 
-		assert_int_equal(proc_spawn(&p, -1, argv, NULL), 0);
+		assert_int_equal(proc_spawn(&p, -1, -1, argv, NULL), 0);
 		assert_int_equal(proc_wait(&p, 50 * NSEC_PER_MSEC, &st), -ETIMEDOUT);
 		assert_true(p.pid > 0);
 		assert_int_equal(proc_kill(&p, SIGTERM), 0);
@@ -760,7 +760,7 @@ static void test_proc_pdeathsig(void **state)
 		/* Should this test fail half-way, the intermediate goes with it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close(fds[0]);
-		if (proc_spawn(&p, -1, argv, NULL) < 0)
+		if (proc_spawn(&p, -1, -1, argv, NULL) < 0)
 			_exit(1);
 		if (write(fds[1], &p.pid, sizeof(p.pid)) != sizeof(p.pid))
 			_exit(1);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "external.h"
+#include "util.h"
 
 static const struct ext_vars vars = { "198.18.0.1", "8080", "/tmp/cell dir" };
 
@@ -79,7 +80,7 @@ static void test_prepare_dir(void **state)
 	char want[256];
 	snprintf(want, sizeof(want), "listen [fd46:696e::1]:80; pid %s/pid;\n", dir);
 	assert_string_equal(line, want);
-	assert_int_equal(ext_remove_dir(dir), 0);
+	assert_int_equal(rm_tree(dir), 0);
 	assert_int_equal(stat(dir, &st), -1);
 	free(dir);
 	unlink(tmpl);
