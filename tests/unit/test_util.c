@@ -1,11 +1,14 @@
-/* Unit tests for util.c: durations, integer parsing, sorting and percentiles. */
+/* Unit tests for util.c: durations, integer parsing, sorting, percentiles, rm_tree. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "util.h"
@@ -156,6 +159,50 @@ static void test_sort(void **state)
 	sort_int64(NULL, 0);
 }
 
+static void touch(const char *dir, const char *name)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+}
+
+/* Nested folders, files and a symbolic link go; what the link points to stays. */
+static void test_rm_tree(void **state)
+{
+	char dir[] = "/tmp/fwtest-rm-XXXXXX", outside[] = "/tmp/fwtest-keep-XXXXXX";
+	char path[256];
+	struct stat st;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(outside));
+	touch(outside, "precious");
+	touch(dir, "a");
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (int i = 0; i < 200; i++) { /* more than one getdents64 buffer */
+		char name[32];
+
+		snprintf(name, sizeof(name), "sub/file-with-a-longer-name-%03d", i);
+		touch(dir, name);
+	}
+	snprintf(path, sizeof(path), "%s/sub/deeper", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	touch(path, "b");
+	snprintf(path, sizeof(path), "%s/link", dir);
+	assert_int_equal(symlink(outside, path), 0);
+	assert_int_equal(rm_tree(dir), 0);
+	assert_int_equal(lstat(dir, &st), -1);
+	snprintf(path, sizeof(path), "%s/precious", outside);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(rm_tree(outside), 0);
+	assert_int_equal(rm_tree(outside), 0); /* gone already: not an error */
+	assert_int_equal(rm_tree(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_percentile_exact),
 		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_rm_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
