@@ -63,6 +63,7 @@ static pid_t start_run(const char *tag, const char *const *env, bool userns,
 			putenv((char *)*env);
 		if (userns && unshare(CLONE_NEWUSER))
 			_exit(126);
+		setpgid(0, 0); /* as a shell starts a job: not in the test's process group */
 		snprintf(out, sizeof(out), "%s/%s.out", tmpdir, tag);
 		dup2(open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
 		snprintf(out, sizeof(out), "%s/%s.err", tmpdir, tag);
@@ -160,7 +161,9 @@ static int cell_dirs(char *first, size_t len)
 /* Writes the server commands (scenario lines are short): `daemonize TAG DIR ADDR:PORT`
  * double-forks a setsid daemon (its command line holds TAG) that appends to
  * DIR/daemon.log every 20 ms, then execs finwait-server; `busy DIR ADDR:PORT` leaves a
- * helper rewriting eight files in DIR as fast as a shell can. */
+ * helper rewriting eight files in DIR as fast as a shell can; `pgkill ADDR:PORT` runs
+ * finwait-server and, told to stop, signals its whole process group (as apache2's
+ * prefork MPM does). */
 static void write_servers(void)
 {
 	char path[4300], text[8192];
@@ -169,6 +172,10 @@ static void write_servers(void)
 	snprintf(text, sizeof(text), "#!/bin/sh\n(setsid sh -c 'while :; do echo x >> \"$1\"/"
 		 "daemon.log; sleep 0.02; done' \"$1\" \"$2\" </dev/null >/dev/null 2>&1 &)\n"
 		 "exec %s --listen \"$3\"\n", server);
+	write_text(path, text, 0755);
+	snprintf(path, sizeof(path), "%s/pgkill", tmpdir);
+	snprintf(text, sizeof(text), "#!/bin/sh\ntrap 'trap - TERM; kill -TERM 0' TERM\n"
+		 "%s --listen \"$1\" &\nwait\n", server);
 	write_text(path, text, 0755);
 	snprintf(path, sizeof(path), "%s/busy", tmpdir);
 	snprintf(text, sizeof(text), "#!/bin/sh\n(while :; do for i in 1 2 3 4 5 6 7 8; do "
@@ -325,6 +332,27 @@ static void test_pass_removes_busy_folder(void **state)
 	}
 }
 
+/* A server that signals its process group when it stops reaches only its own: finwait
+ * (its own process group leader here, as under a shell) runs on and passes. */
+static void test_server_signals_its_group(void **state)
+{
+	char path[4300], text[4096];
+	const char *args[] = { "--quiet", path, NULL };
+	int status;
+	(void)state;
+
+	snprintf(text, sizeof(text),
+		 "[scenario]\nname = pgkill\nconnections = 2\nlimit = 4s\n\n[server]\n"
+		 "program = command\ncommand = %s/pgkill {addr}:{port}\n\n"
+		 "[client]\nfault = freeze\nat = after-fin\n\n[sysctl]\n"
+		 "net.ipv4.tcp_fin_timeout = 1\n", tmpdir);
+	snprintf(path, sizeof(path), "%s/pgkill.ini", tmpdir);
+	write_text(path, text, 0644);
+	status = wait_child(start_run("pgkill", NULL, false, args), 30);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A client that reports its point with a wrong t=: far in the past (the cell ended at
  * once) or far in the future (the limit never came). finwait holds the time to what it
  * saw itself, so the cell samples for its 1 s limit from the point, and no longer. */
@@ -439,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_sigkill_daemon_leaves_nothing),
 		cmocka_unit_test(test_sighup_like_sigterm),
 		cmocka_unit_test(test_pass_removes_busy_folder),
+		cmocka_unit_test(test_server_signals_its_group),
 		cmocka_unit_test(test_point_time_clamped),
 		cmocka_unit_test(test_keep),
 	};
