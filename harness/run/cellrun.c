@@ -439,14 +439,17 @@ static void teardown(struct ctx *c)
 {
 	int ret;
 
-	/* SIGKILL works on a stopped (frozen) client too. */
+	/* Every process is signalled before any is waited for: each exit closes its
+	 * sockets, which takes the kernel a while for thousands. SIGKILL works on a
+	 * stopped (frozen) client too; the server gets SIGTERM and 200 ms, unless the run
+	 * is being interrupted. */
+	for (int i = 0; i < c->nclients; i++)
+		proc_kill(&c->client[i], SIGKILL);
+	proc_kill(&c->server, stopping(c) ? SIGKILL : SIGTERM);
 	for (int i = 0; i < c->nclients; i++)
 		proc_reap(&c->client[i]);
-	if (c->server.pid) {
-		proc_kill(&c->server, SIGTERM);
-		if (proc_wait(&c->server, 200 * NSEC_PER_MSEC, NULL))
-			proc_reap(&c->server);
-	}
+	if (c->server.pid && proc_wait(&c->server, 200 * NSEC_PER_MSEC, NULL))
+		proc_reap(&c->server);
 	/* What the server forked or daemonized goes with the PID namespace; the folder
 	 * after it, so that nothing writes into it any more. */
 	if ((ret = pidns_close(&c->pidns)))

@@ -150,8 +150,8 @@ void held_poll(struct ctx *c);
  * socket of it is ever seen held long enough to be read. */
 void held_on_opts_line(struct ctx *c, const struct status_event *ev);
 
-/* The last look, then the outcome's tables are finished (sorted) and the working state
- * freed. Idempotent. */
+/* The last look (none when the run is being interrupted), then the outcome's tables are
+ * finished (sorted) and the working state freed. Idempotent. */
 void held_finish(struct ctx *c);
 
 /* cellrun_capture.c: starts the cell's packet capture on the server's link (unless the

@@ -11,7 +11,12 @@
 #include "addr.h"
 #include "util.h"
 
+/* A worker wakes the main thread with it when a cell is done, so that the run's end is
+ * seen at once, not at the next tick. */
+#define POOL_WAKE_SIG SIGUSR1
+
 struct pool {
+	pthread_t main;
 	struct pool_cell *cells;
 	size_t n;
 	atomic_size_t next;
@@ -39,6 +44,7 @@ static void *worker(void *arg)
 		}
 		atomic_store(&c->state, POOL_DONE);
 		atomic_fetch_add(&p->done, 1);
+		pthread_kill(p->main, POOL_WAKE_SIG);
 	}
 	return NULL;
 }
@@ -57,7 +63,7 @@ int pool_run(struct pool_cell *cells, size_t n, size_t n_threads,
 	     const struct cellrun_env *env, pool_tick_fn tick, void *arg, bool *interrupted,
 	     struct fw_err *err)
 {
-	struct pool p = { .cells = cells, .n = n, .env = *env };
+	struct pool p = { .main = pthread_self(), .cells = cells, .n = n, .env = *env };
 	struct timespec period = { 0, 100 * NSEC_PER_MSEC };
 	pthread_t *threads = calloc(n_threads ? n_threads : 1, sizeof(*threads));
 	size_t started = 0;
@@ -76,6 +82,7 @@ int pool_run(struct pool_cell *cells, size_t n, size_t n_threads,
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, POOL_WAKE_SIG);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	for (; started < n_threads; started++) {
@@ -94,7 +101,7 @@ int pool_run(struct pool_cell *cells, size_t n, size_t n_threads,
 	}
 	while (atomic_load(&p.done) < p.n) {
 		int sig = sigtimedwait(&sigs, NULL, &period);
-		bool stopped = sig > 0;
+		bool stopped = sig > 0 && sig != POOL_WAKE_SIG;
 
 		if (stopped) {
 			*interrupted = true;
