@@ -183,22 +183,35 @@ static void write_servers(void)
 	write_text(path, text, 0755);
 }
 
-/* A scenario whose server is `daemonize TAG`, with client (and more sections) after
- * [client]. */
-static const char *daemon_scenario(const char *tag, const char *client)
+/* Writes tmpdir/FILE.ini: a scenario named name whose server is tmpdir/COMMAND (a
+ * script of write_servers()), with client (and more sections) after [client]. */
+static const char *command_scenario(const char *file, const char *name, const char *limit,
+				    const char *command, const char *client)
 {
 	static char path[4300];
 	char text[8192];
 
 	snprintf(text, sizeof(text),
-		 "[scenario]\nname = %s\nconnections = 2\nlimit = 30s\n\n[server]\n"
-		 "program = command\ncommand = %s/daemonize %s {dir} {addr}:{port}\n\n"
-		 "[client]\n%s\n", tag, tmpdir, tag, client);
-	/* Not named after tag: finwait's own command line must not hold it. */
-	snprintf(path, sizeof(path), "%s/daemon.ini", tmpdir);
+		 "[scenario]\nname = %s\nconnections = 2\nlimit = %s\n\n[server]\n"
+		 "program = command\ncommand = %s/%s\n\n[client]\n%s\n", name, limit, tmpdir,
+		 command, client);
+	snprintf(path, sizeof(path), "%s/%s.ini", tmpdir, file);
 	write_text(path, text, 0644);
 	return path;
 }
+
+/* A scenario whose server is `daemonize TAG`; its file is not named after tag: finwait's
+ * own command line must not hold it. */
+static const char *daemon_scenario(const char *tag, const char *client)
+{
+	char command[128];
+
+	snprintf(command, sizeof(command), "daemonize %s {dir} {addr}:{port}", tag);
+	return command_scenario("daemon", tag, "30s", command, client);
+}
+
+/* The client of a passing cell: frozen after the FIN, tcp_fin_timeout 1 s. */
+#define FROZEN_CLIENT "fault = freeze\nat = after-fin\n\n[sysctl]\nnet.ipv4.tcp_fin_timeout = 1"
 
 struct daemon {
 	pid_t pid;
@@ -312,17 +325,11 @@ static void test_sighup_like_sigterm(void **state)
  * helper was killed, it was left behind, recreated entries and all. */
 static void test_pass_removes_busy_folder(void **state)
 {
-	char path[4300], text[8192];
-	const char *args[] = { "--quiet", path, NULL };
+	const char *args[] = { "--quiet", NULL, NULL };
 	(void)state;
 
-	snprintf(text, sizeof(text),
-		 "[scenario]\nname = busy-folder\nconnections = 2\nlimit = 4s\n\n[server]\n"
-		 "program = command\ncommand = %s/busy {dir} {addr}:{port}\n\n"
-		 "[client]\nfault = freeze\nat = after-fin\n\n[sysctl]\n"
-		 "net.ipv4.tcp_fin_timeout = 1\n", tmpdir);
-	snprintf(path, sizeof(path), "%s/busy-folder.ini", tmpdir);
-	write_text(path, text, 0644);
+	args[1] = command_scenario("busy", "busy-folder", "4s", "busy {dir} {addr}:{port}",
+				   FROZEN_CLIENT);
 	for (int i = 0; i < 2; i++) {
 		int status = wait_child(start_run("busy", NULL, false, args), 30);
 
@@ -336,18 +343,12 @@ static void test_pass_removes_busy_folder(void **state)
  * (its own process group leader here, as under a shell) runs on and passes. */
 static void test_server_signals_its_group(void **state)
 {
-	char path[4300], text[4096];
-	const char *args[] = { "--quiet", path, NULL };
+	const char *args[] = { "--quiet", NULL, NULL };
 	int status;
 	(void)state;
 
-	snprintf(text, sizeof(text),
-		 "[scenario]\nname = pgkill\nconnections = 2\nlimit = 4s\n\n[server]\n"
-		 "program = command\ncommand = %s/pgkill {addr}:{port}\n\n"
-		 "[client]\nfault = freeze\nat = after-fin\n\n[sysctl]\n"
-		 "net.ipv4.tcp_fin_timeout = 1\n", tmpdir);
-	snprintf(path, sizeof(path), "%s/pgkill.ini", tmpdir);
-	write_text(path, text, 0644);
+	args[1] = command_scenario("pgkill", "pgkill", "4s", "pgkill {addr}:{port}",
+				   FROZEN_CLIENT);
 	status = wait_child(start_run("pgkill", NULL, false, args), 30);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -400,8 +401,7 @@ static void test_keep(void **state)
 	(void)state;
 
 	snprintf(tag, sizeof(tag), "fwdaemon-keep-%d", (int)getpid());
-	args[2] = daemon_scenario(tag, "fault = freeze\nat = after-fin\n\n[sysctl]\n"
-				       "net.ipv4.tcp_fin_timeout = 1");
+	args[2] = daemon_scenario(tag, FROZEN_CLIENT);
 	pid = start_run("keep", NULL, false, args);
 	status = wait_child(pid, 60);
 	/* The one cell's names, removed first so that a failure leaves none behind. */
