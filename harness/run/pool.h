@@ -35,8 +35,9 @@ typedef void (*pool_tick_fn)(const struct pool_tick *t, void *arg);
 /* Runs cells[0..n) with cellrun() in env (env->stop is replaced by the pool's flag) on
  * n_threads workers (1..n). First blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT, and
  * SIGUSR1 (a worker's "cell done"), in the calling thread, for good (the workers inherit
- * the mask; proc_spawn() resets it for children), and ignores SIGPIPE: call it from the main thread, after lab_open(). After a signal, or once a
- * cell's host_moved is set, cells not yet started are marked interrupted. tick (may be
+ * the mask; proc_spawn() resets it for children), and ignores SIGPIPE: call it from the
+ * main thread, after lab_open(). After a signal, or once a cell's host_moved is set,
+ * cells not yet started are marked interrupted. tick (may be
  * NULL) gets arg. Returns when every cell is done: 0, or -errno when worker threads could
  * not be started (err says which; the cells ran on fewer workers, or were all marked
  * interrupted when none started). *interrupted tells whether a signal came. */
