@@ -119,6 +119,26 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 		.dval = FW_MODE_RAW, .matrix = true, .opt = "mode",
 		.help = "the client's protocol, as the server's" },
 
+	[FW_K_MB_FAULT] = { "middlebox", "fault", FW_T_ENUM, SC(mb.fault),
+		.names = &fw_mb_fault_names, .dval = FW_MB_NONE, .matrix = true,
+		.help = "a router between client and server that drops every packet from `at` "
+			"(blackhole), or forgets a flow idle for idle_timeout (idle-timeout: later "
+			"packets dropped; idle-timeout-reset: answered with a reset)" },
+	[FW_K_MB_AT] = { "middlebox", "at", FW_T_ENUM, SC(mb.at), .names = &fw_point_names,
+		.dval = FW_AT_FIN, .matrix = true,
+		.help = "blackhole: from this point of the client's (unset: client.at, the only "
+			"one allowed; after-fin: once the client's kernel ACKed the server's FIN)" },
+	[FW_K_MB_DIRECTION] = { "middlebox", "direction", FW_T_ENUM, SC(mb.direction),
+		.names = &fw_direction_names, .dval = FW_DIR_BOTH, .matrix = true,
+		.help = "blackhole: which packets it drops" },
+	[FW_K_MB_IDLE_TIMEOUT] = { "middlebox", "idle_timeout", FW_T_SECONDS,
+		SC(mb.idle_timeout_s), .lo = 1, .hi = 432000, .dflt = "350s", .matrix = true,
+		.help = "idle-timeout*: a flow with no packet either way this long is forgotten, "
+			"whatever its TCP state (conntrack's timeouts; 350s as an AWS NLB)" },
+	[FW_K_MB_LOSS] = { "middlebox", "loss", FW_T_PERCENT, SC(mb.loss_pct), .lo = 0,
+		.hi = 100, .dflt = "0%", .matrix = true,
+		.help = "random loss in both directions, alone or with a fault" },
+
 	[FW_K_EXPECT_FW2] = { "expect", "fin_wait2", FW_T_EXPECT, SC(expect), .dflt = "model",
 		.matrix = true,
 		.help = "what FIN_WAIT2 must show: the model's range, forever, none, within DUR, "
@@ -150,6 +170,7 @@ const struct fw_section fw_sections[] = {
 	{ "sysctl", "net.* sysctls of the server's namespace (per-namespace keys only)" },
 	{ "client.sysctl", "net.* sysctls of the client's namespace" },
 	{ "matrix", "KEY = V1, V2, ...: one cell per combination" },
+	{ "middlebox", "a router namespace between client and server: its fault and loss" },
 	{ "expect", "what each cell must show" },
 	{ NULL, NULL },
 };
@@ -192,6 +213,7 @@ const char *fw_type_name(enum fw_type t)
 		[FW_T_SECONDS] = "seconds", [FW_T_MSEC] = "milliseconds", [FW_T_BOOL] = "bool",
 		[FW_T_ENUM] = "enum", [FW_T_CLOSE] = "close", [FW_T_EXPECT] = "expectation",
 		[FW_T_RATE] = "rate",
+		[FW_T_PERCENT] = "percent",
 	};
 
 	return (size_t)t < ARRAY_SIZE(n) ? n[t] : "?";
@@ -251,6 +273,10 @@ char *fw_key_hint(const struct fw_key *k, char *buf, size_t len)
 	case FW_T_RATE:
 		snprintf(buf, len, "N/s, a whole number of connections a second, %lld..%lld",
 			 (long long)k->lo, (long long)k->hi);
+		break;
+	case FW_T_PERCENT:
+		snprintf(buf, len, "a whole percentage, %lld%%..%lld%%", (long long)k->lo,
+			 (long long)k->hi);
 		break;
 	default:
 		snprintf(buf, len, "text");
@@ -363,6 +389,19 @@ static int parse_rate(const struct fw_key *k, const char *v, long *out)
 	memcpy(num, v, n - 2);
 	num[n - 2] = '\0';
 	return parse_long(num, (long)k->lo, (long)k->hi, out) ? -EINVAL : 0;
+/* "P%" or "P": a whole number in lo..hi. */
+static int parse_percent(const struct fw_key *k, const char *v, long *out)
+{
+	char buf[24];
+	size_t n = strlen(v);
+
+	if (n && v[n - 1] == '%')
+		n--;
+	if (!n || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return parse_long(buf, (long)k->lo, (long)k->hi, out);
 }
 
 static int set_string(const struct fw_key *k, void *base, const char *v)
@@ -427,6 +466,8 @@ static int parse_value(const struct fw_key *k, void *base, const char *v, unsign
 		return parse_expect(v, FIELD(k, base, struct fw_expect));
 	case FW_T_RATE:
 		return parse_rate(k, v, FIELD(k, base, long));
+	case FW_T_PERCENT:
+		return parse_percent(k, v, FIELD(k, base, long));
 	}
 	return -EINVAL;
 }
@@ -530,6 +571,9 @@ bool fw_key_format(const struct fw_key *k, const void *base, unsigned has, char 
 			return false;
 		snprintf(buf, len, "%ld/s", *CFIELD(k, base, long));
 		break;
+	case FW_T_PERCENT:
+		snprintf(buf, len, "%ld%%", *CFIELD(k, base, long));
+		break;
 	}
 	return true;
 }
@@ -538,6 +582,7 @@ int fw_key_int(const struct fw_key *k, const void *base)
 {
 	switch (k->type) {
 	case FW_T_INT:
+	case FW_T_PERCENT:
 		return (int)*CFIELD(k, base, long);
 	case FW_T_BOOL:
 		return *CFIELD(k, base, bool);

@@ -54,6 +54,16 @@ struct fw_client_cfg {
 	enum fw_mode mode;
 };
 
+/* [middlebox]: a router namespace between the client and the server (when fault is not
+ * none or loss is above 0), and what it does. */
+struct fw_middlebox_cfg {
+	enum fw_mb_fault fault;
+	enum fw_point at;	/* blackhole: from the client's point (the same as client.at) */
+	enum fw_mb_dir direction;
+	int idle_timeout_s;	/* idle-timeout*: every TCP state's conntrack timeout */
+	long loss_pct;		/* random loss in both directions, 0..100 */
+};
+
 /* [expect] STATE: model | forever | none | any | DUR (= 0..DUR) | MIN..MAX */
 enum fw_expect_kind { FW_EXPECT_MODEL, FW_EXPECT_FOREVER, FW_EXPECT_NONE, FW_EXPECT_RANGE,
 		      FW_EXPECT_ANY /* "any": not judged */ };
@@ -79,6 +89,7 @@ enum fw_key_id {
 	FW_K_KEEPCNT,
 	FW_K_LINGER2, FW_K_USER_TIMEOUT, FW_K_SNDBUF,
 	FW_K_FAULT, FW_K_AT, FW_K_CMODE,
+	FW_K_MB_FAULT, FW_K_MB_AT, FW_K_MB_DIRECTION, FW_K_MB_IDLE_TIMEOUT, FW_K_MB_LOSS,
 	FW_K_EXPECT_FW2, FW_K_EXPECT_FW1, FW_K_EXPECT_TW, FW_K_EXPECT_CW, FW_K_EXPECT_LA,
 	FW_K_EXPECT_HELD,
 	FW_K_COUNT
@@ -121,6 +132,7 @@ struct scenario {
 	int64_t duration_ns;	/* over which they arrive, with rate */
 	struct fw_server_cfg server;
 	struct fw_client_cfg client;
+	struct fw_middlebox_cfg mb;	/* [middlebox] */
 	struct fw_expect expect;	/* [expect] fin_wait2 */
 	struct fw_expect expects[FW_ES_COUNT];	/* the other [expect] keys */
 	struct scen_kvlist sysctl;		/* [sysctl]: the server's namespace, file order */
@@ -148,6 +160,7 @@ enum fw_type {
 	FW_T_CLOSE,	/* struct fw_close: a name, or linger:DUR in seconds lo..hi */
 	FW_T_EXPECT,	/* struct fw_expect */
 	FW_T_RATE,	/* long per second, lo..hi, written N/s; 0 is unset */
+	FW_T_PERCENT,	/* long: a whole percentage lo..hi, written "P%" (or "P") */
 };
 
 /* Which struct a key's field is in: struct scenario, struct fw_server_cfg or

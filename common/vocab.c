@@ -23,6 +23,10 @@ NAMES(fw_point_names, 4, [FW_AT_CONNECT] = "after-connect",
 NAMES(fw_fault_names, 6, [FW_FAULT_NONE] = "none", [FW_FAULT_CRASH] = "crash",
       [FW_FAULT_FREEZE] = "freeze", [FW_FAULT_HANG] = "hang", [FW_FAULT_VANISH] = "vanish",
       [FW_FAULT_REBOOT] = "reboot", [FW_FAULT_WAIT] = "wait");
+NAMES(fw_mb_fault_names, 4, [FW_MB_NONE] = "none", [FW_MB_BLACKHOLE] = "blackhole",
+      [FW_MB_IDLE] = "idle-timeout", [FW_MB_IDLE_RESET] = "idle-timeout-reset");
+NAMES(fw_direction_names, 3, [FW_DIR_BOTH] = "both", [FW_DIR_TO_SERVER] = "to-server",
+      [FW_DIR_TO_CLIENT] = "to-client");
 
 int fw_name_lookup(const struct fw_names *t, const char *s, bool public_only)
 {

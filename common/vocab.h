@@ -41,6 +41,17 @@ enum fw_fault {
 	FW_FAULT_WAIT,		/* finwait-client only: stay as hang while finwait acts */
 };
 
+/* What a middlebox between the client and the server does ([middlebox] fault). */
+enum fw_mb_fault {
+	FW_MB_NONE,		/* routes every packet */
+	FW_MB_BLACKHOLE,	/* drops every packet from `at` on, in `direction` */
+	FW_MB_IDLE,		/* forgets a flow idle for idle_timeout; drops what follows */
+	FW_MB_IDLE_RESET,	/* the same, answering what follows with a reset */
+};
+
+/* Which packets a middlebox blackhole drops. */
+enum fw_mb_dir { FW_DIR_BOTH, FW_DIR_TO_SERVER, FW_DIR_TO_CLIENT };
+
 /* Who performs a fault: the client process itself, or finwait on the client's host. */
 enum fw_actor { FW_ACTOR_CLIENT, FW_ACTOR_ORCHESTRATOR };
 
@@ -53,7 +64,7 @@ struct fw_names {
 };
 
 extern const struct fw_names fw_family_names, fw_program_names, fw_mode_names,
-	fw_close_names, fw_point_names, fw_fault_names;
+	fw_close_names, fw_point_names, fw_fault_names, fw_mb_fault_names, fw_direction_names;
 
 /* The value of name s in set t, counting only the public names when public_only.
  * Returns the value, or -EINVAL. */

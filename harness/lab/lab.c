@@ -527,6 +527,11 @@ out:
 	return ret;
 }
 
+void cell_set_ifindex(struct cell *cell, enum cell_side side, int ifindex)
+{
+	cell->a.ifindex[side] = ifindex;
+}
+
 /* Bind-mounts the namespace fd at /run/netns/<name>, as `ip netns add` does. */
 static int keep_one(int fd, const char *name, const char *suffix)
 {

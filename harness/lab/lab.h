@@ -114,6 +114,9 @@ int cell_client_addrs(struct cell *cell, unsigned n, struct fw_err *err);
  * waits until both ends can send again. Returns 0 or -errno. */
 int cell_link_set(struct cell *cell, enum cell_side side, bool up);
 
+/* Records that side's end of the cell's link is now ifindex (router.c replaced it). */
+void cell_set_ifindex(struct cell *cell, enum cell_side side, int ifindex);
+
 /* --keep: bind-mounts both namespaces at /run/netns/<name>-srv and <name>-cli so that
  * `ip netns exec` can look inside after the run; `ip netns del` removes them. Needs
  * root. Returns 0 or -errno. */

@@ -136,6 +136,10 @@ int sysctl_key_check(const char *key)
 	/* net.unix.max_dgram_qlen and net.mptcp.* are registered per namespace only. */
 	if (str_startswith(k, "net/unix/") || str_startswith(k, "net/mptcp/"))
 		return 0;
+	/* conntrack's TCP settings live in each namespace's nf_tcp_net
+	 * (nf_conntrack_standalone.c), unlike nf_conntrack_max and the hash's size. */
+	if (str_startswith(k, "net/netfilter/nf_conntrack_tcp_"))
+		return 0;
 	return -EPERM;
 }
 

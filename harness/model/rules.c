@@ -374,16 +374,100 @@ static bool predict_no_fin_wait2(const struct scenario *c, const struct model_en
 	return true;
 }
 
+static int predict_facts(const struct scenario *c, const struct model_facts *f,
+			 const struct model_env *envp, struct prediction *p);
+
+/* A middlebox, as the server's keepalive sees the client (docs/KERNEL.md, rules 29-31):
+ * a flow the router forgot (idle-timeout: the first probe comes after idle_timeout) or a
+ * blackhole from after-fin answers nothing, as a vanished host; one forgotten by a reset
+ * middlebox answers the first probe with a reset, as a rebooted host. Returns the fault
+ * the rules below then apply (with *why saying so), or -1 when not modelled. An orphan's
+ * FIN_WAIT2 sends nothing and is unaffected. */
+static int mb_as_fault(const struct scenario *c, const struct model_facts *f,
+		       const struct model_env *env, char *why, size_t len)
+{
+	const struct fw_middlebox_cfg *m = &c->mb;
+	enum fw_fault fault = c->client.fault;
+	int64_t d = m->idle_timeout_s * NSEC_PER_SEC;
+	bool alive = fault == FW_FAULT_FREEZE || fault == FW_FAULT_HANG;
+	char a[32], b[32];
+
+	why[0] = '\0';
+	if (m->loss_pct && c->server.close.kind == FW_CLOSE_SHUTDOWN && f->keepalive) {
+		snprintf(why, len, "random loss %ld%%: a probe or its answer may be lost",
+			 m->loss_pct);
+		return -1;
+	}
+	if (m->fault == FW_MB_NONE || fault == FW_FAULT_VANISH || fault == FW_FAULT_REBOOT)
+		return fault;
+	if (!alive && m->fault == FW_MB_BLACKHOLE) {
+		snprintf(why, len, "the blackhole races the client's own %s at its point",
+			 fault == FW_FAULT_CRASH ? "crash" : "close");
+		return -1;
+	}
+	if (!alive)
+		return fault;	/* the client closes at its point, long before any timeout */
+	if (m->fault == FW_MB_BLACKHOLE) {
+		/* Before the FIN its ACK (or the FIN) is dropped: FIN_WAIT1, as in front of a
+		 * vanished host; after, the probes or their answers are. */
+		snprintf(why, len, " [middlebox: blackhole from %s, %s: nothing gets through]",
+			 fw_point_name(c->client.at), fw_name(&fw_direction_names, m->direction));
+		return FW_FAULT_VANISH;
+	}
+	/* Only keepalive probes of a held socket meet a forgotten flow. */
+	if (c->server.close.kind != FW_CLOSE_SHUTDOWN || !f->keepalive)
+		return fault;
+	/* The flow's last packet is the client's ACK of the FIN; the first probe comes idle
+	 * after it, up to the wheel's lateness later, or a jiffy early. */
+	if (f->idle_ns + model_timer_late(f->idle_ns, env->hz) + env->latency_ns < d) {
+		snprintf(why, len, " [middlebox: idle_timeout %s > idle %s: each probe keeps "
+			 "the flow]", dur_format(d, a, sizeof(a)), dur_format(f->idle_ns, b,
+									       sizeof(b)));
+		return fault;
+	}
+	if (f->idle_ns - model_jiffy_ns(env->hz) <= d) {
+		snprintf(why, len, "the first probe comes about when the middlebox forgets the "
+			 "flow (idle_timeout %s)", dur_format(d, a, sizeof(a)));
+		return -1;
+	}
+	snprintf(why, len, " [middlebox: idle_timeout %s < idle %s: the flow is forgotten, "
+		 "the probes %s]", dur_format(d, a, sizeof(a)), dur_format(f->idle_ns, b,
+									   sizeof(b)),
+		 m->fault == FW_MB_IDLE ? "dropped" : "answered with a reset");
+	return m->fault == FW_MB_IDLE ? FW_FAULT_VANISH : FW_FAULT_REBOOT;
+}
+
 int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 			const struct model_env *envp, struct prediction *p)
 {
-	struct model_env e;
-	enum fw_fault fault = c->client.fault;
+	struct scenario eff;
+	char mb[200];
+	int r = 0;
 
 	memset(p, 0, sizeof(*p));
 	if (!envp || envp->hz <= 0 || envp->rto_ns <= 0 || envp->latency_ns < 0 ||
 	    f->rto_lo_ns <= 0)
 		return -EINVAL;
+	r = mb_as_fault(c, f, envp, mb, sizeof(mb));
+	if (r < 0) {
+		p->kind = PRED_UNMODELLED;
+		model_say(p, "not modelled: %s", mb);
+		return 0;
+	}
+	eff = *c;
+	eff.client.fault = (enum fw_fault)r;
+	r = predict_facts(&eff, f, envp, p);
+	if (r == 0 && mb[0])
+		model_append(p, "%s", mb);
+	return r;
+}
+
+static int predict_facts(const struct scenario *c, const struct model_facts *f,
+			 const struct model_env *envp, struct prediction *p)
+{
+	struct model_env e;
+	enum fw_fault fault = c->client.fault;
+
 	e = env_of(envp, f);
 	if (c->client.at == FW_AT_REQUEST && model_response_fills(c) < 0 &&
 	    (fault == FW_FAULT_FREEZE || fault == FW_FAULT_HANG)) {
@@ -414,17 +498,13 @@ int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 	return 0;
 }
 
-int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
-		      enum model_fw2_start start, const struct model_env *envp,
-		      struct prediction *p)
+static int predict_fw2(const struct scenario *c, const struct model_facts *f,
+		       enum model_fw2_start start, const struct model_env *envp,
+		       struct prediction *p)
 {
-	struct model_env e;
+	struct model_env e = env_of(envp, f);
 	enum fw_fault fault = c->client.fault;
 
-	memset(p, 0, sizeof(*p));
-	if (!envp || envp->hz <= 0 || envp->latency_ns < 0 || f->rto_lo_ns <= 0)
-		return -EINVAL;
-	e = env_of(envp, f);
 	/* finwait-server never sends a FIN with close = none and resets with linger0: a
 	 * FIN_WAIT2 there is a fault of ours, held to "none". */
 	if (c->server.program == FW_PROG_BUILTIN && (c->server.close.kind == FW_CLOSE_NONE ||
@@ -447,6 +527,31 @@ int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
 			p->end = PRED_END_UNSAID;
 	}
 	return 0;
+}
+
+int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
+		      enum model_fw2_start start, const struct model_env *envp,
+		      struct prediction *p)
+{
+	struct scenario eff;
+	char mb[200];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	if (!envp || envp->hz <= 0 || envp->latency_ns < 0 || f->rto_lo_ns <= 0)
+		return -EINVAL;
+	r = mb_as_fault(c, f, envp, mb, sizeof(mb));
+	if (r < 0) {
+		p->kind = PRED_UNMODELLED;
+		model_say(p, "not modelled: %s", mb);
+		return 0;
+	}
+	eff = *c;
+	eff.client.fault = (enum fw_fault)r;
+	r = predict_fw2(&eff, f, start, envp, p);
+	if (r == 0 && mb[0])
+		model_append(p, "%s", mb);
+	return r;
 }
 
 int model_predict(const struct scenario *c, const struct model_env *env,

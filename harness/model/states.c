@@ -78,6 +78,7 @@ struct sched {
 				 * retransmissions meanwhile fail with -EBUSY; before, every
 				 * transmission leaves the host and is lost */
 	int64_t reach, neigh_ns;
+	bool router;		/* the next hop is a live router: reachable for ever */
 	int64_t tlp;		/* a tail loss probe this long after the first transmission
 				 * (it is no retransmission: tcp_send_loss_probe() calls
 				 * __tcp_retransmit_skb(), and retrans_stamp stays unset);
@@ -334,7 +335,8 @@ static void span_rtx(const struct sched *s, struct span *out)
 				struct sched v = *s;
 				struct end e;
 
-				v.reach = REACH_MIN_NS + ia * (REACH_MAX_NS - REACH_MIN_NS) / 4;
+				v.reach = s->router ? INT64_MAX :
+					  REACH_MIN_NS + ia * (REACH_MAX_NS - REACH_MIN_NS) / 4;
 				v.neigh_ns = NEIGH_FAIL_NS + in * NEIGH_SLACK_NS / 4;
 				v.tlp = ip ? v.rto : TLP_MIN_NS < v.rto ? TLP_MIN_NS : v.rto;
 				e = simulate_rtx(&v);
@@ -400,7 +402,8 @@ int model_response_fills(const struct scenario *c)
 
 enum fw1_case {
 	FW1_NONE,	/* no FIN, or one ACKed (or reset) at once */
-	FW1_RTX_FIN,	/* the FIN left after the client's link went down */
+	FW1_RTX_FIN,	/* the FIN left after the client vanished */
+	FW1_RTX_ROUTER,	/* the same behind a blackhole: the router answers ARP */
 	FW1_PERSIST,	/* the FIN waits behind a zero window */
 	FW1_UNMODELLED,
 };
@@ -491,6 +494,19 @@ static enum fw1_case fin_wait1_case(const struct scenario *c, char *why, size_t 
 			 "answers, never closes");
 		return FW1_NONE;
 	}
+	if (c->mb.loss_pct) {
+		snprintf(why, len, "random loss (%ld%%): the FIN or its ACK may be lost, and "
+			 "resent at random", c->mb.loss_pct);
+		return FW1_UNMODELLED;
+	}
+	if (c->mb.fault == FW_MB_BLACKHOLE && c->client.at != FW_AT_FIN &&
+	    c->client.at != FW_AT_REQUEST && c->server.close_after_ns >= VANISHED_NS) {
+		/* The FIN (or its ACK) is dropped as in front of a vanished host, but the
+		 * router answers ARP: the neighbour entry never fails (rule 31). */
+		snprintf(why, len, "a middlebox blackhole from the client's point: the FIN or "
+			 "its ACK dropped");
+		return FW1_RTX_ROUTER;
+	}
 	k = fin_wait1_client(c, why, len);
 	if (k != FW1_NONE && k != FW1_UNMODELLED && c->server.close.kind == FW_CLOSE_LINGER) {
 		snprintf(why, len, "SO_LINGER with a timeout: close() holds the socket up to %ds, "
@@ -530,22 +546,33 @@ static struct sched sched_of(const struct model_facts *f, const struct model_env
 
 /* A FIN sent after the client vanished: it leaves and is lost, a tail loss probe follows,
  * and retrans_stamp is the first retransmission by the RTO timer (tcp_retransmit_skb()). */
-static void predict_rtx(const struct model_facts *f, const struct model_env *env,
-			bool orphan, const char *state, struct prediction *p)
+
+static void predict_sched(const struct sched *sp0, const struct model_facts *f,
+			  const struct model_env *env, bool orphan, const char *state,
+			  struct prediction *p)
 {
-	struct sched s = sched_of(f, env, orphan);
+	struct sched s = *sp0;
 	char budget[96], a[32], b[32];
 	struct span sp;
 
 	budget_text(f, orphan, env->hz, budget, sizeof(budget));
 	span_of(s, f->rto_lo_ns, f->rto_hi_ns, 0, 0, &sp);
-	model_say(p, "%s %s, vanished client: FIN lost, a loss probe, then resent (RTO %s..%s "
-		     "doubling), killed when now - retrans_stamp >= %s (tcp_write_timeout); once "
-		     "the neighbour entry fails (15-45 s), ARP failures revert a backoff "
-		     "(tcp_ld_RTO_revert)", state, orphan ? "orphan" : "held",
+	model_say(p, "%s %s, %s: FIN lost, a loss probe, then resent (RTO %s..%s doubling), "
+		     "killed when now - retrans_stamp >= %s (tcp_write_timeout)%s", state,
+		  orphan ? "orphan" : "held", s.router ? "blackholed" : "vanished client",
 		  dur_format(f->rto_lo_ns, a, sizeof(a)),
-		  dur_format(f->rto_hi_ns, b, sizeof(b)), budget);
+		  dur_format(f->rto_hi_ns, b, sizeof(b)), budget, s.router ? "" :
+		  "; once the neighbour entry fails (15-45 s), ARP failures revert a backoff "
+		  "(tcp_ld_RTO_revert)");
 	predict_span(&sp, env, p);
+}
+
+static void predict_rtx(const struct model_facts *f, const struct model_env *env,
+			bool orphan, const char *state, struct prediction *p)
+{
+	struct sched s = sched_of(f, env, orphan);
+
+	predict_sched(&s, f, env, orphan, state, p);
 }
 
 /* A FIN behind a zero window, the client's kernel answering every probe. */
@@ -605,6 +632,14 @@ int model_fin_wait1(const struct scenario *c, const struct model_facts *f,
 	default:
 		predict_rtx(f, env, orphan, "FIN_WAIT1", p);
 		break;
+	case FW1_RTX_ROUTER: {
+		struct sched s = sched_of(f, env, orphan);
+
+		s.router = true;
+		predict_sched(&s, f, env, orphan, "FIN_WAIT1", p);
+		model_append(p, " [middlebox: the router answers ARP, no ICMP]");
+		break;
+	}
 	}
 	return 0;
 }

@@ -413,9 +413,11 @@ static int do_fault(struct ctx *c)
 {
 	int ret = 0;
 
-	if ((c->sc->client.fault == FW_FAULT_VANISH || c->sc->client.fault == FW_FAULT_REBOOT) &&
-	    c->sc->client.at == FW_AT_FIN)
+	if ((c->sc->client.fault == FW_FAULT_VANISH || c->sc->client.fault == FW_FAULT_REBOOT ||
+	     c->sc->mb.fault == FW_MB_BLACKHOLE) && c->sc->client.at == FW_AT_FIN)
 		wait_fin_acked(c);
+	if ((ret = mb_at_point(c)))
+		return ret;
 	switch (c->sc->client.fault) {
 	case FW_FAULT_VANISH:
 		ret = client_isolate(c, true);
@@ -466,6 +468,7 @@ static void teardown(struct ctx *c)
 	sampler_free(c->sampler);
 	free(c->tuples);
 	nft_agent_stop(&c->client_nft);
+	mb_teardown(c);
 	cell_destroy(c->cell);
 }
 
@@ -514,7 +517,7 @@ static int build_cell(struct ctx *c, unsigned slot)
 	}
 	if ((ret = set_sysctls(c, CELL_SERVER, &c->sc->sysctl)) ||
 	    (ret = set_sysctls(c, CELL_CLIENT, &c->sc->client_sysctl)) ||
-	    (ret = client_isolate_prepare(c)))
+	    (ret = mb_setup(c)) || (ret = client_isolate_prepare(c)))
 		return ret;
 	a = cell_addrs(c->cell);
 	snprintf(c->addr, sizeof(c->addr), "%s", c->sc->family == FW_IPV6 ?
@@ -629,7 +632,8 @@ static void read_counters(struct ctx *c, struct counters *base, bool end)
 int cellrun(const struct cellrun_env *env, unsigned slot, const struct scenario *sc,
 	    struct cell_outcome *out)
 {
-	struct ctx c = { .env = env, .sc = sc, .out = out, .client_nft = { 0, -1 } };
+	struct ctx c = { .env = env, .sc = sc, .out = out, .client_nft = { 0, -1 },
+			 .router = { -1 }, .router_nft = { 0, -1 } };
 	struct counters *base = malloc(sizeof(*base));
 
 	memset(out, 0, sizeof(*out));

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "evpipe.h"
 #include "nft.h"
+#include "router.h"
 #include "owner.h"
 #include "pidns.h"
 #include "proc.h"
@@ -81,6 +82,8 @@ struct ctx {
 	size_t n_tuples;
 	int64_t t_clients;	/* just before the first client was started */
 	struct nft_agent client_nft;	/* vanish, reboot: the client host's rules */
+	struct cell_router router;	/* [middlebox] */
+	struct nft_agent router_nft;	/* its rules */
 	struct cell_held held;
 	bool counters_base;	/* the counters were read at the cell's start */
 };
@@ -163,6 +166,14 @@ void cell_capture_stop(struct ctx *c);
 /* The file name of cell `cell`'s capture: "NAME.pcap" with every character other than
  * [A-Za-z0-9._-] as '_' (no leading '.'), cut to fit len. */
 void cell_pcap_name(const char *cell, char *buf, size_t len);
+
+/* cellrun_mb.c: the middlebox. mb_on(): the scenario has one. mb_setup(): builds the
+ * router into the cell with its rules and conntrack settings (0, or -errno recorded).
+ * mb_at_point(): the blackhole's drop, at the client's point. mb_teardown(): idempotent. */
+bool mb_on(const struct scenario *sc);
+int mb_setup(struct ctx *c);
+int mb_at_point(struct ctx *c);
+void mb_teardown(struct ctx *c);
 
 /* external.c: starts the scenario's server command in the server namespace (its folder
  * in c->dir, which the cell's PID namespace removes after its last process: pidns.h)

@@ -442,6 +442,15 @@ int scenario_validate(const struct scenario *sc, struct fw_err *err)
 		return scen_fail_at(sc, FW_K_AT, FW_K_CLOSE, err, "at = after-fin waits for the "
 			       "server's FIN, which close = %s never sends",
 			       s->close.kind == FW_CLOSE_NONE ? "none" : "linger0");
+	if ((sc->mb.fault != FW_MB_NONE || sc->mb.loss_pct) && sc->family == FW_IPV6)
+		return scen_fail_at(sc, FW_K_MB_FAULT, FW_K_FAMILY, err, "a [middlebox] routes "
+			       "IPv4 only (its proxy ARP has no IPv6 counterpart here yet)");
+	/* finwait learns only the client's point: the blackhole strikes there. */
+	if (sc->mb.fault == FW_MB_BLACKHOLE && sc->loc[FW_K_MB_AT].file &&
+	    sc->mb.at != sc->client.at)
+		return scen_fail_at(sc, FW_K_MB_AT, FW_K_AT, err, "middlebox.at must be the "
+			       "client's point (client.at = %s): finwait acts at the point the "
+			       "client reports", fw_point_name(sc->client.at));
 	/* A socket still alive at the limit is only known to last >= limit: an upper bound
 	 * at or past the limit could never fail. */
 	if (sc->expect.kind == FW_EXPECT_RANGE && sc->expect.max_ns >= sc->limit_ns)
