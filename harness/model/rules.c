@@ -377,7 +377,7 @@ static bool predict_no_fin_wait2(const struct scenario *c, const struct model_en
 static int predict_facts(const struct scenario *c, const struct model_facts *f,
 			 const struct model_env *envp, struct prediction *p);
 
-/* A middlebox, as the server's keepalive sees the client (docs/KERNEL.md, rules 29-31):
+/* A middlebox, as the server's keepalive sees the client (docs/KERNEL.md, rules 31-33):
  * a flow the router forgot (idle-timeout: the first probe comes after idle_timeout) or a
  * blackhole from after-fin answers nothing, as a vanished host; one forgotten by a reset
  * middlebox answers the first probe with a reset, as a rebooted host. Returns the fault

@@ -502,7 +502,7 @@ static enum fw1_case fin_wait1_case(const struct scenario *c, char *why, size_t 
 	if (c->mb.fault == FW_MB_BLACKHOLE && c->client.at != FW_AT_FIN &&
 	    c->client.at != FW_AT_REQUEST && c->server.close_after_ns >= VANISHED_NS) {
 		/* The FIN (or its ACK) is dropped as in front of a vanished host, but the
-		 * router answers ARP: the neighbour entry never fails (rule 31). */
+		 * router answers ARP: the neighbour entry never fails (rule 33). */
 		snprintf(why, len, "a middlebox blackhole from the client's point: the FIN or "
 			 "its ACK dropped");
 		return FW1_RTX_ROUTER;

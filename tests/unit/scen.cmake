@@ -1,6 +1,7 @@
 # Unit tests of fwscen: scenarios, matrix, model, reports (pure, no privileges).
 # FW_SOURCE_DIR lets them find tests/scenarios and tests/unit/data when run by hand too.
-foreach(t test_scenario test_matrix test_model test_states test_report test_report_html)
+foreach(t test_scenario test_matrix test_model test_states test_middlebox test_report
+    test_report_html)
   fw_unit_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c LIBS fwscen fwmodel fwreport)
   target_compile_definitions(${t} PRIVATE FW_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endforeach()
