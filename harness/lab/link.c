@@ -334,37 +334,3 @@ int link_del(struct nl_sock *sk, int ifindex)
 	rtnl_link_put(l);
 	return ret;
 }
-
-int link_route_add(struct nl_sock *sk, int family, const void *dst, unsigned prefixlen,
-		   int ifindex)
-{
-	struct rtnl_route *rt = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	size_t alen = family_len(family);
-	struct nl_addr *d = alen ? nl_addr_build(family, dst, alen) : NULL;
-	int ret = -ENOMEM;
-
-	if (!alen)
-		ret = -EAFNOSUPPORT;
-	if (!rt || !nh || !d)
-		goto out;
-	nl_addr_set_prefixlen(d, (int)prefixlen);
-	rtnl_route_set_family(rt, (uint8_t)family);
-	rtnl_route_set_scope(rt, RT_SCOPE_LINK);
-	rtnl_route_set_protocol(rt, RTPROT_STATIC);
-	rtnl_route_set_table(rt, RT_TABLE_MAIN);
-	rtnl_route_set_type(rt, RTN_UNICAST);
-	ret = nlerr_to_errno(rtnl_route_set_dst(rt, d));
-	if (ret < 0)
-		goto out;
-	rtnl_route_nh_set_ifindex(nh, ifindex);
-	rtnl_route_add_nexthop(rt, nh);
-	nh = NULL;	/* the route owns it */
-	ret = nlerr_to_errno(rtnl_route_add(sk, rt, NLM_F_EXCL));
-out:
-	if (nh)
-		rtnl_route_nh_free(nh);
-	nl_addr_put(d);
-	rtnl_route_put(rt);
-	return ret;
-}

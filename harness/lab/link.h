@@ -68,10 +68,4 @@ int link_state(struct nl_sock *sk, int ifindex, bool *admin_up, bool *oper_up);
 /* Deletes the link ifindex (a veth pair goes with either end). Returns 0 or -errno. */
 int link_del(struct nl_sock *sk, int ifindex);
 
-/* Adds a route to dst/prefixlen (family AF_INET or AF_INET6, network byte order) on the
- * link ifindex, scope link, no gateway: the destination is on that wire. Returns 0 or
- * -errno. */
-int link_route_add(struct nl_sock *sk, int family, const void *dst, unsigned prefixlen,
-		   int ifindex);
-
 #endif

@@ -90,7 +90,7 @@ static int bring_up(struct build *b, const struct cell_addrs *a, const char **st
 		ret = link_addr_add(b->sk[s], b->ifs[s], AF_INET, addr[s], a->v4.prefixlen,
 				    false);
 		if (ret == 0)
-			ret = link_route_add(b->sk[R], AF_INET, addr[s], 32, b->ifr[s]);
+			ret = link_route_add(b->sk[R], b->ifr[s], AF_INET, addr[s], 32);
 	}
 	*step = "wait for the links";
 	for (int s = S; s <= C && ret == 0; s++) {

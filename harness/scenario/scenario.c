@@ -445,6 +445,11 @@ int scenario_validate(const struct scenario *sc, struct fw_err *err)
 	if ((sc->mb.fault != FW_MB_NONE || sc->mb.loss_pct) && sc->family == FW_IPV6)
 		return scen_fail_at(sc, FW_K_MB_FAULT, FW_K_FAMILY, err, "a [middlebox] routes "
 			       "IPv4 only (its proxy ARP has no IPv6 counterpart here yet)");
+	/* The router routes the client's first address only: a cell that needs the extra
+	 * client addresses (more than half the 64 512 ports of one) cannot have one. */
+	if ((sc->mb.fault != FW_MB_NONE || sc->mb.loss_pct) && sc->connections > 32256)
+		return scen_fail_at(sc, FW_K_MB_FAULT, FW_K_CONNECTIONS, err, "a [middlebox] "
+			       "routes the client's one address: at most 32256 connections");
 	/* finwait learns only the client's point: the blackhole strikes there. */
 	if (sc->mb.fault == FW_MB_BLACKHOLE && sc->loc[FW_K_MB_AT].file &&
 	    sc->mb.at != sc->client.at)
