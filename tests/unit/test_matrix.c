@@ -269,6 +269,8 @@ static void test_flatten(void **state)
 			    "server.mode=raw;server.close=linger:2s;server.close_after=0s;"
 			    "server.response_size=3;server.keepalive=off;server.keepidle=1m;server.linger2=-1;"
 			    "client.fault=vanish;client.at=after-fin;client.mode=raw;"
+			    "middlebox.fault=none;middlebox.at=after-fin;middlebox.direction=both;"
+			    "middlebox.idle_timeout=350s;middlebox.loss=0%;"
 			    "expect.fin_wait2=1s..2s;expect.fin_wait1=model;expect.time_wait=model;expect.close_wait=model;expect.last_ack=model;expect.held=any;sysctl.net.ipv4.tcp_fin_timeout=3;"
 			    "client.sysctl.net.ipv4.tcp_keepalive_time=4;");
 	scen_kvlist_clear(&l);
