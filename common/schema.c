@@ -389,6 +389,8 @@ static int parse_rate(const struct fw_key *k, const char *v, long *out)
 	memcpy(num, v, n - 2);
 	num[n - 2] = '\0';
 	return parse_long(num, (long)k->lo, (long)k->hi, out) ? -EINVAL : 0;
+}
+
 /* "P%" or "P": a whole number in lo..hi. */
 static int parse_percent(const struct fw_key *k, const char *v, long *out)
 {
