@@ -283,6 +283,10 @@ static bool check_fin_rtx(struct pkt_judge *j)
 			break;
 		if (p->dir == PKT_IN)
 			last_in = p->t;
+		/* Data retransmitted before the FIN: its backoff and the RTO sock_diag read
+		 * are not the FIN's (rule 27, not modelled). */
+		if (p->dir == PKT_OUT && p->kind == PK_RETRANSMIT && !(p->flags & PKT_FIN) && !n)
+			return true;
 		if (p->dir == PKT_OUT && (p->flags & PKT_FIN) && p->t > last_in + PKT_NEIGH_NS)
 			break;
 		if (p->dir == PKT_OUT && (p->flags & PKT_FIN) &&

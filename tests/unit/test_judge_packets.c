@@ -335,6 +335,19 @@ static void test_fin_retransmissions_stale_rto(void **state)
 	}
 	assert_true(judge(x));
 	fix_free(x);
+	/* the RTO read fresh, but data retransmitted before the FIN (rule 27) */
+	x = fix_new();
+	for (int k = 0; k <= 99; k++)
+		samp(x, k, DIAG_ESTABLISHED, 204000);
+	seg(x, 100 * US, PKT_IN, PKT_SYN, C_ISN, 0, 0);
+	seg(x, 110 * US, PKT_OUT, PKT_SYN | PKT_ACK, S_ISN, C_ISN + 1, 0);
+	seg(x, 120 * US, PKT_IN, PKT_ACK, C_ISN + 1, S_ISN + 1, 0);
+	seg(x, 300 * US, PKT_OUT, PKT_PSH | PKT_ACK, S_ISN + 1, C_ISN + 1, 3);
+	seg(x, 205 * MS, PKT_OUT, PKT_PSH | PKT_ACK, S_ISN + 1, C_ISN + 1, 3);
+	for (int i = 0; i < 4; i++)
+		seg(x, (300 + 205 * i) * MS, PKT_OUT, PKT_FIN | PKT_ACK, S_ISN + 4, C_ISN + 1, 0);
+	assert_true(judge(x));
+	fix_free(x);
 }
 
 static void test_fin_retransmissions_not_doubling(void **state)
