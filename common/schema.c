@@ -118,6 +118,14 @@ const struct fw_key fw_keys[FW_K_COUNT] = {
 	[FW_K_CMODE] = { "client", "mode", FW_T_ENUM, CLI(mode), .names = &fw_mode_names,
 		.dval = FW_MODE_RAW, .matrix = true, .opt = "mode",
 		.help = "the client's protocol, as the server's" },
+	/* A client finwait did not write: finwait observes its point in the client's
+	 * namespace through sock_diag and performs the fault on its processes. */
+	[FW_K_CPROGRAM] = { "client", "program", FW_T_ENUM, CLI(program),
+		.names = &fw_program_names, .dval = FW_PROG_BUILTIN, .matrix = true,
+		.help = "which client runs: finwait-client (builtin) or client.command" },
+	[FW_K_CCOMMAND] = { "client", "command", FW_T_COMMAND, CLI(command), .matrix = true,
+		.help = "argv for program = command, with {addr} {port} {connections} filled in; "
+			"without {connections}, one instance a connection" },
 
 	[FW_K_MB_FAULT] = { "middlebox", "fault", FW_T_ENUM, SC(mb.fault),
 		.names = &fw_mb_fault_names, .dval = FW_MB_NONE, .matrix = true,

@@ -52,6 +52,8 @@ struct fw_client_cfg {
 	enum fw_fault fault;
 	enum fw_point at;
 	enum fw_mode mode;
+	enum fw_program program;	/* finwait-client, or a command finwait faults itself */
+	char *command;		/* argv template for program = command; NULL when unset */
 };
 
 /* [middlebox]: a router namespace between the client and the server (when fault is not
@@ -88,7 +90,7 @@ enum fw_key_id {
 	FW_K_CLOSE_AFTER, FW_K_RESPONSE_SIZE, FW_K_KEEPALIVE, FW_K_KEEPIDLE, FW_K_KEEPINTVL,
 	FW_K_KEEPCNT,
 	FW_K_LINGER2, FW_K_USER_TIMEOUT, FW_K_SNDBUF,
-	FW_K_FAULT, FW_K_AT, FW_K_CMODE,
+	FW_K_FAULT, FW_K_AT, FW_K_CMODE, FW_K_CPROGRAM, FW_K_CCOMMAND,
 	FW_K_MB_FAULT, FW_K_MB_AT, FW_K_MB_DIRECTION, FW_K_MB_IDLE_TIMEOUT, FW_K_MB_LOSS,
 	FW_K_EXPECT_FW2, FW_K_EXPECT_FW1, FW_K_EXPECT_TW, FW_K_EXPECT_CW, FW_K_EXPECT_LA,
 	FW_K_EXPECT_HELD,

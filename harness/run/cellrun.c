@@ -29,8 +29,9 @@
 #define ACCEPT_QUEUE_MIN 4096
 #define ACCEPT_QUEUE_MAX 65535
 
-/* Waits up to timeout_ms for status lines from the children and handles them. */
-static void pump(struct ctx *c, int timeout_ms)
+/* Waits up to timeout_ms for status lines from the children and handles them
+ * (cellrun_priv.h). */
+void cell_pump(struct ctx *c, int timeout_ms)
 {
 	struct pollfd pfd[1 + MAX_CLIENTS];
 	struct status_event ev;
@@ -169,7 +170,7 @@ static int start_builtin_server(struct ctx *c)
 			fail(c, -ETIMEDOUT, "finwait-server did not listen within 10 s");
 			break;
 		}
-		pump(c, ms_until(deadline, 50));
+		cell_pump(c, ms_until(deadline, 50));
 		if (!c->listening && c->spipe.eof && child_died(&c->server, "finwait-server", c))
 			break;
 	}
@@ -243,6 +244,8 @@ static int start_clients(struct ctx *c)
 	size_t i = 0, nidx;
 	int ret;
 
+	if (sc->client.program == FW_PROG_COMMAND)
+		return ccmd_start(c);
 	if (per > CLIENT_MAX_CONNS)
 		per = CLIENT_MAX_CONNS;
 	if (per < 1 || (sc->connections + per - 1) / per > MAX_CLIENTS) {
@@ -358,6 +361,8 @@ static int do_reboot(struct ctx *c)
 
 	if ((ret = client_isolate(c, true)))
 		return ret;
+	if (c->sc->client.program == FW_PROG_COMMAND && (ret = ccmd_signal(c, SIGKILL)))
+		return ret;
 	for (int i = 0; i < c->nclients; i++)
 		proc_reap(&c->client[i]);
 	if ((ret = diag_open(cell_netns(c->cell, CELL_CLIENT), &d)) == 0) {
@@ -405,16 +410,19 @@ static void wait_fin_acked(struct ctx *c)
 				 k.live[DIAG_FIN_WAIT1]);
 			return;
 		}
-		pump(c, ms_until(deadline, 5));
+		cell_pump(c, ms_until(deadline, 5));
 	}
 }
 
 static int do_fault(struct ctx *c)
 {
+	bool cmd = c->sc->client.program == FW_PROG_COMMAND;
 	int ret = 0;
 
+	/* A client command's point is its sockets in CLOSE_WAIT: the server's FIN may not
+	 * be ACKed yet, as after finwait-client's read(). */
 	if ((c->sc->client.fault == FW_FAULT_VANISH || c->sc->client.fault == FW_FAULT_REBOOT ||
-	     c->sc->mb.fault == FW_MB_BLACKHOLE) && c->sc->client.at == FW_AT_FIN)
+	     c->sc->mb.fault == FW_MB_BLACKHOLE || cmd) && c->sc->client.at == FW_AT_FIN)
 		wait_fin_acked(c);
 	if ((ret = mb_at_point(c)))
 		return ret;
@@ -424,6 +432,13 @@ static int do_fault(struct ctx *c)
 		break;
 	case FW_FAULT_REBOOT:
 		ret = do_reboot(c);
+		break;
+	case FW_FAULT_CRASH:
+	case FW_FAULT_FREEZE:
+		/* finwait-client did it itself; a command's processes get it from finwait */
+		if (cmd)
+			ret = ccmd_signal(c, c->sc->client.fault == FW_FAULT_CRASH ? SIGKILL :
+					  SIGSTOP);
 		break;
 	default:
 		break; /* the client did it itself */
@@ -550,12 +565,14 @@ static int wait_point(struct ctx *c)
 {
 	int64_t deadline = mono_ns() + c->sc->limit_ns + READY_TIMEOUT_NS;
 
+	if (c->sc->client.program == FW_PROG_COMMAND)
+		return ccmd_wait_point(c);
 	while (!c->point && !c->out->rc && !stopping(c)) {
 		if (mono_ns() >= deadline) {
 			fail(c, -ETIMEDOUT, "finwait-client did not report its point in time");
 			break;
 		}
-		pump(c, ms_until(deadline, 50));
+		cell_pump(c, ms_until(deadline, 50));
 		if (!c->point && client_died(c))
 			break;
 	}
@@ -601,7 +618,7 @@ static void sample_until_done(struct ctx *c)
 		if (c->spipe.eof && child_died(&c->server, "the server", c))
 			break;
 		/* The server's status lines must be drained while we wait. */
-		pump(c, ms_until(deadline, 10));
+		cell_pump(c, ms_until(deadline, 10));
 	}
 }
 

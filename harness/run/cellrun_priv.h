@@ -4,6 +4,7 @@
  *   cellstatus.c  what the children say on their status pipes
  *   cellrun_held.c  the server's held sockets: who holds each, and their options
  *   external.c    a scenario's own server (program = command): ext_start_server()
+ *   client_cmd.c  a scenario's own client (program = command): ccmd_*()
  * A ctx lives on the stack of the worker thread that runs the cell. */
 #ifndef FINWAIT_CELLRUN_PRIV_H
 #define FINWAIT_CELLRUN_PRIV_H
@@ -138,6 +139,9 @@ static inline bool child_died(struct proc *p, const char *what, struct ctx *c)
 	return true;
 }
 
+/* cellrun.c: waits up to timeout_ms for the children's status lines and handles them. */
+void cell_pump(struct ctx *c, int timeout_ms);
+
 /* cellstatus.c: handle one parsed line of the server's (or of client i's) status pipe:
  * readiness, connection events for the sampler, the point, and errors (through fail). */
 void cell_on_server_line(struct ctx *c, const struct status_event *ev);
@@ -180,5 +184,17 @@ void mb_teardown(struct ctx *c);
  * and waits until its listener shows in sock_diag.
  * Returns 0, or -errno with the cell's error recorded. */
 int ext_start_server(struct ctx *c);
+
+/* client_cmd.c: a client command (client.program = command). ccmd_instances: how many
+ * instances of it a cell runs (one when it takes {connections}). ccmd_start: starts them
+ * in the client's namespace. ccmd_wait_point: waits until sock_diag shows every one of
+ * the cell's connections at the point in the client's namespace (after-connect:
+ * ESTABLISHED; after-fin: CLOSE_WAIT), and fails the cell when one went past it first.
+ * ccmd_signal: sig (SIGKILL, SIGSTOP) to every process of the client (nsproc.h). Each
+ * returns 0, or -errno with the cell's error recorded. */
+int ccmd_instances(const struct scenario *sc);
+int ccmd_start(struct ctx *c);
+int ccmd_wait_point(struct ctx *c);
+int ccmd_signal(struct ctx *c, int sig);
 
 #endif

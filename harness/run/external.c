@@ -41,8 +41,8 @@ static int buf_add(struct buf *b, const char *s, size_t n)
 
 char *ext_fill(const char *tmpl, const struct ext_vars *v)
 {
-	static const char *const names[] = { "{addr}", "{port}", "{dir}" };
-	const char *vals[] = { v->addr, v->port, v->dir };
+	static const char *const names[] = { "{addr}", "{port}", "{dir}", "{connections}" };
+	const char *vals[] = { v->addr, v->port, v->dir, v->connections };
 	struct buf b = { 0 };
 	const char *p = tmpl;
 
@@ -52,7 +52,7 @@ char *ext_fill(const char *tmpl, const struct ext_vars *v)
 		size_t i, n = 1;
 		const char *val = NULL;
 
-		for (i = 0; i < 3 && *p == '{'; i++)
+		for (i = 0; i < ARRAY_SIZE(names) && *p == '{'; i++)
 			if (vals[i] && !strncmp(p, names[i], strlen(names[i]))) {
 				val = vals[i];
 				n = strlen(names[i]);
@@ -299,7 +299,7 @@ int ext_start_server(struct ctx *c)
 	const struct fw_server_cfg *s = &c->sc->server;
 	struct proc_io io = { PROC_DEVNULL, PROC_DEVNULL, PROC_INHERIT, -1, 3 };
 	char port[16], tmpl[4096], *cfg = NULL, **argv = NULL;
-	struct ext_vars v = { c->addr, port, NULL };
+	struct ext_vars v = { c->addr, port, NULL, NULL };
 	int ret;
 
 	c->port = s->has & FW_HAS_PORT ? s->port : DEFAULT_COMMAND_PORT;

@@ -9,9 +9,10 @@ struct ext_vars {
 	const char *addr;	/* server address, as text (IPv6 without brackets) */
 	const char *port;
 	const char *dir;	/* the cell's temporary folder */
+	const char *connections;	/* a client command's {connections}; NULL: kept */
 };
 
-/* Replaces {addr}, {port} and {dir} in tmpl. Other text, including other braces, is kept.
+/* Replaces {addr}, {port}, {dir} and {connections} (each given) in tmpl. Other text, including other braces, is kept.
  * Returns a malloc'd string (caller frees) or NULL on allocation failure. Pure. */
 char *ext_fill(const char *tmpl, const struct ext_vars *v);
 

@@ -304,14 +304,30 @@ static int apply_rate(struct scenario *sc, struct fw_err *err)
 	return 0;
 }
 
+/* A command (key `cmd`, of program key `prog`) must split into words. */
+static int check_command(const struct scenario *sc, const char *command, int cmd, int prog,
+			 struct fw_err *err)
+{
+	struct ext_vars v = { "198.18.0.1", "8080", "/tmp", "1" };
+	char **argv = NULL;
+	int ret = ext_split(command ? command : "", &v, &argv);
+
+	if (ret == -ENOMEM)
+		return fw_err_set(err, ret, NULL, 0, "out of memory");
+	if (ret)
+		return scen_fail_at(sc, cmd, prog, err, "%s: %s.command is empty or has an "
+				    "unterminated quote", sc->name, fw_keys[cmd].section);
+	ext_argv_free(argv);
+	return 0;
+}
+
 /* What the scenario parser accepts but a cell cannot run: refuse before anything is
  * built, naming the key's file:line (or option). */
 static int check_runnable(const struct scenario *sc, const struct model_env *menv,
 			  struct fw_err *err)
 {
-	struct ext_vars v = { "198.18.0.1", "8080", "/tmp" };
 	struct prediction p;
-	char a[32], b[32], **argv = NULL;
+	char a[32], b[32];
 	int ret;
 
 	if (sc->connections > MAX_CELL_CONNECTIONS)
@@ -328,16 +344,11 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 				    "close): raise limit", sc->name,
 				    dur_format(sc->limit_ns, a, sizeof(a)),
 				    dur_format(p.max_ns + sc->server.close_after_ns, b, sizeof(b)));
-	if (sc->server.program == FW_PROG_COMMAND) {
-		ret = ext_split(sc->server.command ? sc->server.command : "", &v, &argv);
-		if (ret == -ENOMEM)
-			return fw_err_set(err, ret, NULL, 0, "out of memory");
-		if (ret)
-			return scen_fail_at(sc, FW_K_COMMAND, FW_K_PROGRAM, err, "%s: "
-					    "server.command is empty or has an unterminated quote",
-					    sc->name);
-		ext_argv_free(argv);
-	}
+	if ((sc->server.program == FW_PROG_COMMAND &&
+	     (ret = check_command(sc, sc->server.command, FW_K_COMMAND, FW_K_PROGRAM, err))) ||
+	    (sc->client.program == FW_PROG_COMMAND &&
+	     (ret = check_command(sc, sc->client.command, FW_K_CCOMMAND, FW_K_CPROGRAM, err))))
+		return ret;
 	return check_config(sc, err);
 }
 

@@ -312,6 +312,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->dir);
 	fw_keys_free(FW_SCOPE_SCENARIO, sc);
 	fw_keys_free(FW_SCOPE_SERVER, &sc->server);
+	fw_keys_free(FW_SCOPE_CLIENT, &sc->client);
 	scen_kvlist_clear(&sc->sysctl);
 	scen_kvlist_clear(&sc->client_sysctl);
 	scen_kvlist_clear(&sc->params);
@@ -372,6 +373,7 @@ struct scenario *scenario_copy(const struct scenario *sc, bool with_axes)
 	d->file = d->dir = NULL;
 	fw_keys_forget(FW_SCOPE_SCENARIO, d);
 	fw_keys_forget(FW_SCOPE_SERVER, &d->server);
+	fw_keys_forget(FW_SCOPE_CLIENT, &d->client);
 	memset(&d->sysctl, 0, sizeof(d->sysctl));
 	memset(&d->client_sysctl, 0, sizeof(d->client_sysctl));
 	memset(&d->params, 0, sizeof(d->params));
@@ -386,6 +388,7 @@ struct scenario *scenario_copy(const struct scenario *sc, bool with_axes)
 	r |= dup_str(&d->dir, sc->dir);
 	r |= fw_keys_dup(FW_SCOPE_SCENARIO, d, sc);
 	r |= fw_keys_dup(FW_SCOPE_SERVER, &d->server, &sc->server);
+	r |= fw_keys_dup(FW_SCOPE_CLIENT, &d->client, &sc->client);
 	r |= kvlist_copy(&d->sysctl, &sc->sysctl);
 	r |= kvlist_copy(&d->client_sysctl, &sc->client_sysctl);
 	r |= kvlist_copy(&d->params, &sc->params);
@@ -420,13 +423,39 @@ int scen_fail_at(const struct scenario *sc, int a, int b, struct fw_err *err,
 	return fw_err_set(err, -EINVAL, sc->loc[id].file, sc->loc[id].line, "%s", msg);
 }
 
+/* A client finwait did not write: finwait performs its fault (crash, freeze on its
+ * processes; vanish, reboot on its host) at a point it can see in sock_diag. */
+static int validate_client_command(const struct scenario *sc, struct fw_err *err)
+{
+	const struct fw_client_cfg *c = &sc->client;
+
+	if (c->program != FW_PROG_COMMAND)
+		return 0;
+	if (!c->command)
+		return scen_fail_at(sc, FW_K_CPROGRAM, FW_K_CCOMMAND, err,
+			       "program = command needs a command in [client]");
+	if (fw_fault_actor(c->fault) == FW_ACTOR_CLIENT && c->fault != FW_FAULT_CRASH &&
+	    c->fault != FW_FAULT_FREEZE)
+		return scen_fail_at(sc, FW_K_FAULT, FW_K_CPROGRAM, err, "fault = %s is what "
+			       "finwait-client does by itself; a client command gets crash, "
+			       "freeze, vanish or reboot", fw_fault_name(c->fault));
+	if (c->at != FW_AT_CONNECT && c->at != FW_AT_FIN)
+		return scen_fail_at(sc, FW_K_AT, FW_K_CPROGRAM, err, "at = %s cannot be seen "
+			       "in a client command's sockets: sock_diag shows after-connect "
+			       "(ESTABLISHED) and after-fin (CLOSE_WAIT)", fw_point_name(c->at));
+	return 0;
+}
+
 int scenario_validate(const struct scenario *sc, struct fw_err *err)
 {
 	const struct fw_server_cfg *s = &sc->server;
+	int ret;
 
 	if (s->program == FW_PROG_COMMAND && !s->command)
 		return scen_fail_at(sc, FW_K_PROGRAM, FW_K_COMMAND, err,
 			       "program = command needs a command in [server]");
+	if ((ret = validate_client_command(sc, err)))
+		return ret;
 	/* command and config are ignored by the builtin server, so that a matrix can
 	 * compare program = builtin, command. */
 	if (sc->interval_ns >= sc->limit_ns)

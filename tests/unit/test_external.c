@@ -14,7 +14,7 @@
 #include "external.h"
 #include "util.h"
 
-static const struct ext_vars vars = { "198.18.0.1", "8080", "/tmp/cell dir" };
+static const struct ext_vars vars = { "198.18.0.1", "8080", "/tmp/cell dir", NULL };
 
 static void test_fill(void **state)
 {
@@ -60,7 +60,7 @@ static void test_prepare_dir(void **state)
 {
 	char tmpl[] = "/tmp/fwtest-tmpl-XXXXXX";
 	char path[512], *dir = NULL, line[128];
-	struct ext_vars v = { "fd46:696e::1", "80", NULL };
+	struct ext_vars v = { "fd46:696e::1", "80", NULL, NULL };
 	struct stat st;
 	FILE *f;
 	int fd;

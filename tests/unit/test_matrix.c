@@ -268,7 +268,7 @@ static void test_flatten(void **state)
 			    "scenario.interval=1ms;scenario.family=ipv4;server.program=builtin;"
 			    "server.mode=raw;server.close=linger:2s;server.close_after=0s;"
 			    "server.response_size=3;server.keepalive=off;server.keepidle=1m;server.linger2=-1;"
-			    "client.fault=vanish;client.at=after-fin;client.mode=raw;"
+			    "client.fault=vanish;client.at=after-fin;client.mode=raw;client.program=builtin;"
 			    "middlebox.fault=none;middlebox.at=after-fin;middlebox.direction=both;"
 			    "middlebox.idle_timeout=350s;middlebox.loss=0%;"
 			    "expect.fin_wait2=1s..2s;expect.fin_wait1=model;expect.time_wait=model;expect.close_wait=model;expect.last_ack=model;expect.held=any;sysctl.net.ipv4.tcp_fin_timeout=3;"
