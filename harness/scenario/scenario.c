@@ -439,6 +439,9 @@ static int validate_client_command(const struct scenario *sc, struct fw_err *err
 		return scen_fail_at(sc, FW_K_FAULT, FW_K_CPROGRAM, err, "fault = %s is what "
 			       "finwait-client does by itself; a client command gets crash, "
 			       "freeze, vanish or reboot", fw_fault_name(c->fault));
+	if (sc->rate)
+		return scen_fail_at(sc, FW_K_RATE, FW_K_CPROGRAM, err, "rate needs finwait-client: "
+			       "a client command's instances all start at once");
 	if (c->at != FW_AT_CONNECT && c->at != FW_AT_FIN)
 		return scen_fail_at(sc, FW_K_AT, FW_K_CPROGRAM, err, "at = %s cannot be seen "
 			       "in a client command's sockets: sock_diag shows after-connect "
