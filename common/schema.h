@@ -47,6 +47,10 @@ struct fw_server_cfg {
 	long sndbuf;		/* SO_SNDBUF, bytes asked (the kernel doubles it) */
 };
 
+/* Instances of a client command a cell runs at most (one a connection, unless the command
+ * takes {connections}). */
+#define FW_CLIENT_INSTANCES_MAX 32
+
 /* [client]: what the client does, and where its fault strikes. */
 struct fw_client_cfg {
 	enum fw_fault fault;

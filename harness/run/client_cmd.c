@@ -11,6 +11,8 @@
 #include "external.h"
 #include "nsproc.h"
 
+_Static_assert(FW_CLIENT_INSTANCES_MAX <= MAX_CLIENTS, "a client command's instances fit");
+
 /* The one state a point shows in the client's own sockets. */
 static int point_state(enum fw_point at)
 {
@@ -37,9 +39,8 @@ int ccmd_start(struct ctx *c)
 
 	snprintf(port, sizeof(port), "%d", c->port);
 	snprintf(conns, sizeof(conns), "%ld", c->sc->connections);
-	if (n > MAX_CLIENTS) {
-		fail(c, -E2BIG, "%d instances of the client command: at most %d (give the "
-		     "command {connections} to open them all from one)", n, MAX_CLIENTS);
+	if (n > MAX_CLIENTS) {	/* refused before the run (load.c) */
+		fail(c, -E2BIG, "%d instances of the client command", n);
 		return c->out->rc;
 	}
 	if ((ret = ext_split(c->sc->client.command, &v, &argv))) {

@@ -349,6 +349,12 @@ static int check_runnable(const struct scenario *sc, const struct model_env *men
 	    (sc->client.program == FW_PROG_COMMAND &&
 	     (ret = check_command(sc, sc->client.command, FW_K_CCOMMAND, FW_K_CPROGRAM, err))))
 		return ret;
+	if (sc->client.program == FW_PROG_COMMAND && !strstr(sc->client.command, "{connections}") &&
+	    sc->connections > FW_CLIENT_INSTANCES_MAX)
+		return scen_fail_at(sc, FW_K_CONNECTIONS, FW_K_CCOMMAND, err, "%s: %ld instances "
+				    "of client.command, at most %d: give the command {connections} "
+				    "to open them all from one", sc->name, sc->connections,
+				    FW_CLIENT_INSTANCES_MAX);
 	return check_config(sc, err);
 }
 

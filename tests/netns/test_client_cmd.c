@@ -104,6 +104,15 @@ static void test_refused(void **state)
 	err = output("resp", "err");
 	assert_non_null(strstr(err, "resp.ini:10: at = after-response cannot be seen"));
 	free(err);
+	/* more instances than a cell runs: refused, not failed at run time */
+	snprintf(path, sizeof(path), "%s/many.ini", tmpdir);
+	write_file(path, "[scenario]\nname = many\nconnections = 40\n[client]\n"
+		   "program = command\ncommand = true\nfault = crash\n");
+	args[1] = path;
+	assert_int_equal(run("many", args), 2);
+	err = output("many", "err");
+	assert_non_null(strstr(err, "many.ini:3: many: 40 instances of client.command"));
+	free(err);
 }
 
 int main(void)
