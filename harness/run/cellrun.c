@@ -419,8 +419,7 @@ static int do_fault(struct ctx *c)
 	bool cmd = c->sc->client.program == FW_PROG_COMMAND;
 	int ret = 0;
 
-	/* A client command's point is its sockets in CLOSE_WAIT: the server's FIN may not
-	 * be ACKed yet, as after finwait-client's read(). */
+	/* A command's point is its sockets in CLOSE_WAIT: the FIN's ACK may be late too. */
 	if ((c->sc->client.fault == FW_FAULT_VANISH || c->sc->client.fault == FW_FAULT_REBOOT ||
 	     c->sc->mb.fault == FW_MB_BLACKHOLE || cmd) && c->sc->client.at == FW_AT_FIN)
 		wait_fin_acked(c);
@@ -433,15 +432,9 @@ static int do_fault(struct ctx *c)
 	case FW_FAULT_REBOOT:
 		ret = do_reboot(c);
 		break;
-	case FW_FAULT_CRASH:
-	case FW_FAULT_FREEZE:
-		/* finwait-client did it itself; a command's processes get it from finwait */
-		if (cmd)
-			ret = ccmd_signal(c, c->sc->client.fault == FW_FAULT_CRASH ? SIGKILL :
-					  SIGSTOP);
+	default:	/* the client did it itself, or finwait on a command's processes */
+		ret = cmd ? ccmd_fault(c) : 0;
 		break;
-	default:
-		break; /* the client did it itself */
 	}
 	return ret;
 }

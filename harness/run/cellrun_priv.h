@@ -190,11 +190,13 @@ int ext_start_server(struct ctx *c);
  * in the client's namespace. ccmd_wait_point: waits until sock_diag shows every one of
  * the cell's connections at the point in the client's namespace (after-connect:
  * ESTABLISHED; after-fin: CLOSE_WAIT), and fails the cell when one went past it first.
- * ccmd_signal: sig (SIGKILL, SIGSTOP) to every process of the client (nsproc.h). Each
- * returns 0, or -errno with the cell's error recorded. */
+ * ccmd_signal: sig (SIGKILL, SIGSTOP) to every process of the client (nsproc.h).
+ * ccmd_fault: crash (SIGKILL) or freeze (SIGSTOP) through ccmd_signal; nothing for the
+ * others. Each returns 0, or -errno with the cell's error recorded. */
 int ccmd_instances(const struct scenario *sc);
 int ccmd_start(struct ctx *c);
 int ccmd_wait_point(struct ctx *c);
 int ccmd_signal(struct ctx *c, int sig);
+int ccmd_fault(struct ctx *c);
 
 #endif

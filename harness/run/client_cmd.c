@@ -157,3 +157,12 @@ int ccmd_signal(struct ctx *c, int sig)
 		     sig == SIGSTOP ? "stop" : "kill");
 	return ret ? ret : n ? 0 : -ESRCH;
 }
+
+int ccmd_fault(struct ctx *c)
+{
+	if (c->sc->client.fault == FW_FAULT_CRASH)
+		return ccmd_signal(c, SIGKILL);
+	if (c->sc->client.fault == FW_FAULT_FREEZE)
+		return ccmd_signal(c, SIGSTOP);
+	return 0;	/* vanish, reboot: on the client's host (cellrun.c) */
+}
