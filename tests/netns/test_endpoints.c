@@ -98,20 +98,29 @@ static int ss_count(const char *ns, const char *filter, char *out, size_t outlen
 
 /* Polls ss until the count is `want` or timeout_ms passes; returns the time it took (ns)
  * or -1. */
-static int64_t ss_wait(const char *ns, const char *filter, int want, int timeout_ms)
+/* Polls until `ss` counts want sockets, or timeout_ms. out (may be NULL): the output of
+ * the call that counted them, so that what the caller checks next is what was counted
+ * (a second call can come after a 1 s lifetime on a loaded host). */
+static int64_t ss_wait_out(const char *ns, const char *filter, int want, int timeout_ms,
+			   char *out, size_t outlen)
 {
 	int64_t t0 = mono_ns(), end = t0 + (int64_t)timeout_ms * NSEC_PER_MSEC;
 
 	for (;;) {
 		int64_t now;
 
-		if (ss_count(ns, filter, NULL, 0) == want)
+		if (ss_count(ns, filter, out, outlen) == want)
 			return mono_ns() - t0;
 		now = mono_ns();
 		if (now > end)
 			return -1;
 		usleep(5000);
 	}
+}
+
+static int64_t ss_wait(const char *ns, const char *filter, int want, int timeout_ms)
+{
+	return ss_wait_out(ns, filter, want, timeout_ms, NULL, 0);
 }
 
 /* ---- children with status pipes ---- */
@@ -395,9 +404,9 @@ static void test_close_freeze_after_fin(void **state)
 	SS_EXPECT(ns_cli, dport(p, f, sizeof(f), "close-wait"), 1);
 	/* The client's kernel ACKs our FIN late: tcp_fin() puts it in pingpong mode, so the
 	 * ACK waits for the delayed-ACK timer (<= 200 ms); FIN_WAIT1 until then. */
-	assert_true(ss_wait(ns_srv, sport(p, f, sizeof(f), "fin-wait-2"), 1, 1000) >= 0);
+	assert_true(ss_wait_out(ns_srv, sport(p, f, sizeof(f), "fin-wait-2"), 1, 1000, out,
+				sizeof(out)) >= 0);
 	seen = mono_ns();
-	ss_count(ns_srv, sport(p, f, sizeof(f), "fin-wait-2"), out, sizeof(out));
 	if (!strstr(out, "timer:(timewait"))
 		fail_msg("expected an orphan (timewait minisocket) in FIN_WAIT2: %s", out);
 	/* The minisocket lives tcp_fin_timeout (1 s) from the ACK of our FIN. */
