@@ -332,8 +332,8 @@ static void predict_client_end(const struct scenario *c, const struct model_fact
 	if (c->client.fault == FW_FAULT_NONE)
 		model_say(p, "the client closes normally at its point: its FIN ends FIN_WAIT2");
 	else
-		model_say(p, "crashed client: its kernel closes the socket (FIN) at the client's "
-			     "point");
+		model_say(p, "crashed client: its kernel closes the socket at the client's point "
+			     "(FIN, or a reset when data was left unread)");
 }
 
 /* The cases where the client's point and fault leave no timer-driven FIN_WAIT2. Returns
