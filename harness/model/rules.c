@@ -437,6 +437,25 @@ static int mb_as_fault(const struct scenario *c, const struct model_facts *f,
 	return m->fault == FW_MB_IDLE ? FW_FAULT_VANISH : FW_FAULT_REBOOT;
 }
 
+/* The scenario the rest of the model sees when a middlebox acts as a client fault: *eff,
+ * and its note in mb (empty when none). false: the middlebox's effect is not modelled
+ * (p says why). */
+static bool mb_scenario(const struct scenario *c, const struct model_facts *f,
+			const struct model_env *envp, struct scenario *eff, char *mb, size_t len,
+			struct prediction *p)
+{
+	int r = mb_as_fault(c, f, envp, mb, len);
+
+	if (r < 0) {
+		p->kind = PRED_UNMODELLED;
+		model_say(p, "not modelled: %s", mb);
+		return false;
+	}
+	*eff = *c;
+	eff->client.fault = (enum fw_fault)r;
+	return true;
+}
+
 int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 			const struct model_env *envp, struct prediction *p)
 {
@@ -448,14 +467,8 @@ int model_predict_facts(const struct scenario *c, const struct model_facts *f,
 	if (!envp || envp->hz <= 0 || envp->rto_ns <= 0 || envp->latency_ns < 0 ||
 	    f->rto_lo_ns <= 0)
 		return -EINVAL;
-	r = mb_as_fault(c, f, envp, mb, sizeof(mb));
-	if (r < 0) {
-		p->kind = PRED_UNMODELLED;
-		model_say(p, "not modelled: %s", mb);
+	if (!mb_scenario(c, f, envp, &eff, mb, sizeof(mb), p))
 		return 0;
-	}
-	eff = *c;
-	eff.client.fault = (enum fw_fault)r;
 	r = predict_facts(&eff, f, envp, p);
 	if (r == 0 && mb[0])
 		model_append(p, "%s", mb);
@@ -540,14 +553,8 @@ int model_predict_fw2(const struct scenario *c, const struct model_facts *f,
 	memset(p, 0, sizeof(*p));
 	if (!envp || envp->hz <= 0 || envp->latency_ns < 0 || f->rto_lo_ns <= 0)
 		return -EINVAL;
-	r = mb_as_fault(c, f, envp, mb, sizeof(mb));
-	if (r < 0) {
-		p->kind = PRED_UNMODELLED;
-		model_say(p, "not modelled: %s", mb);
+	if (!mb_scenario(c, f, envp, &eff, mb, sizeof(mb), p))
 		return 0;
-	}
-	eff = *c;
-	eff.client.fault = (enum fw_fault)r;
 	r = predict_fw2(&eff, f, start, envp, p);
 	if (r == 0 && mb[0])
 		model_append(p, "%s", mb);
