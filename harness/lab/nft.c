@@ -16,6 +16,7 @@
 #include "nft.h"
 
 /* How long an agent may take to answer (it takes ~1 ms; this bounds a broken one). */
+#define AGENT_STARTS 3
 #define AGENT_TIMEOUT_MS 10000
 /* An answer: "0", or "-ERRNO message". */
 #define REPLY_MAX 512
@@ -108,7 +109,7 @@ static int agent_answer(struct nft_agent *a, char *msg, size_t len)
 	return code > 0 ? -EIO : code;
 }
 
-int nft_agent_start(struct nft_agent *a, int ns_fd, char *msg, size_t len)
+static int agent_start_once(struct nft_agent *a, int ns_fd, char *msg, size_t len)
 {
 	pid_t parent = getpid();
 	int sv[2], ret;
@@ -136,6 +137,20 @@ int nft_agent_start(struct nft_agent *a, int ns_fd, char *msg, size_t len)
 	}
 	if (ret < 0)
 		nft_agent_stop(a);
+	return ret;
+}
+
+/* The agent is forked from a process whose other threads run other cells: a lock one of
+ * them held at the fork stays held in the child. glibc's malloc takes care of that; in one
+ * sanitized run an agent never answered (clang 14's ASan allocator is the likely lock). An
+ * agent that does not answer is killed and forked again (its start only delays the
+ * cell's set-up, never its fault). */
+int nft_agent_start(struct nft_agent *a, int ns_fd, char *msg, size_t len)
+{
+	int ret = -ETIMEDOUT;
+
+	for (int i = 0; i < AGENT_STARTS && ret == -ETIMEDOUT; i++)
+		ret = agent_start_once(a, ns_fd, msg, len);
 	return ret;
 }
 

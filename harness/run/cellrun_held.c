@@ -75,20 +75,24 @@ static struct held_pid *pid_slot(struct cell_held *h, int pid)
 			return &h->pids[i];
 	if (h->npids == HELD_MAX_PIDS)
 		return NULL;
-	h->pids[h->npids].pid = pid;
+	h->pids[h->npids] = (struct held_pid){ .pid = pid };
 	return &h->pids[h->npids++];
 }
 
 /* Reads the options of socket inode, held by o, unless that process's are known: kept
- * when they are the first, or differ from every reading so far. */
-static void read_opts(struct ctx *c, uint64_t inode, const struct owner *o)
+ * when they are the first, or differ from every reading so far. old: the socket was seen
+ * in an earlier look. A socket seen for the first time may be just accepted, its server
+ * not yet done setting its options (an audit cell read SO_KEEPALIVE off from a socket that
+ * then sent keepalive probes): such a reading stands only until one of an old socket
+ * replaces it. */
+static void read_opts(struct ctx *c, uint64_t inode, const struct owner *o, bool old)
 {
 	struct held_pid *p = pid_slot(&c->held, o->pid);
 	struct cell_outcome *out = c->out;
 	struct sockopts so;
 	int ret;
 
-	if (!p || p->done || p->tries >= MAX_TRIES)
+	if (!p || p->done || p->tries >= MAX_TRIES || (p->slot1 && !old))
 		return;
 	p->tries++;
 	if ((ret = sockopts_read_inode(o->pid, inode, &so))) {
@@ -96,7 +100,11 @@ static void read_opts(struct ctx *c, uint64_t inode, const struct owner *o)
 		p->done = ret == -EPERM || ret == -EACCES || ret == -ENOSYS;
 		return;
 	}
-	p->done = true;
+	p->done = old;
+	if (p->slot1) {
+		out->sockopts[p->slot1 - 1].opts = so;
+		return;
+	}
 	for (size_t i = 0; i < out->n_sockopts; i++)
 		if (sockopts_equal(&out->sockopts[i].opts, &so))
 			return;
@@ -104,6 +112,8 @@ static void read_opts(struct ctx *c, uint64_t inode, const struct owner *o)
 		return;
 	out->sockopts[out->n_sockopts] = (struct cell_sockopts){ .pid = o->pid, .opts = so };
 	memcpy(out->sockopts[out->n_sockopts++].comm, o->comm, sizeof(o->comm));
+	if (!old)
+		p->slot1 = out->n_sockopts;
 }
 
 /* The held sockets of the sampler's latest sample; *n of them in h->snap. */
@@ -142,7 +152,9 @@ static void look(struct ctx *c, int64_t now)
 		uint32_t k;
 		int ret;
 
-		if (inode_map_get(&h->seen, d->inode, &k)) {
+		bool old = inode_map_get(&h->seen, d->inode, &k);
+
+		if (old) {
 			o.pid = c->out->owners[k].pid;
 			memcpy(o.comm, c->out->owners[k].comm, sizeof(o.comm));
 		} else if ((ret = owner_lookup(h->cache, d->inode, now, &o))) {
@@ -154,7 +166,7 @@ static void look(struct ctx *c, int64_t now)
 		} else if (add_owner(c, d->inode, &o)) {
 			return;
 		}
-		read_opts(c, d->inode, &o);
+		read_opts(c, d->inode, &o, old);
 	}
 }
 

@@ -39,7 +39,8 @@
 struct held_pid {
 	int pid;
 	int tries;	/* reads tried */
-	bool done;	/* read, or not permitted */
+	bool done;	/* read from a socket seen in an earlier look, or not permitted */
+	size_t slot1;	/* 1 + the index in out->sockopts of a first-sight reading; 0: none */
 };
 
 /* What cellrun_held.c keeps between two looks at the sampler's held sockets. */
