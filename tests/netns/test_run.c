@@ -39,6 +39,19 @@ static const char *scenario_file(const char *name, const char *expect)
 	return path;
 }
 
+/* The first cell of the JSON report at path; *root is the document, for json_object_put(). */
+static json_object *first_cell(const char *path, json_object **root)
+{
+	json_object *cells;
+	char *text = slurp(path);
+
+	assert_non_null(text);
+	*root = json_tokener_parse(text);
+	free(text);
+	assert_true(json_object_object_get_ex(*root, "cells", &cells));
+	return json_object_array_get_idx(cells, 0);
+}
+
 static double jnum(json_object *o, const char *key)
 {
 	json_object *v;
@@ -295,8 +308,8 @@ static void test_sigint_mid_run(void **state)
  * all): the model allows exactly that many absent, and no more. */
 static void test_tw_bucket_overflow(void **state)
 {
-	char json[4200], *text;
-	json_object *root, *cells, *fw2;
+	char json[4200];
+	json_object *root, *cell, *fw2;
 	const char *args[] = { "run", "--set", "connections=8", "--set",
 			       "sysctl.net.ipv4.tcp_max_tw_buckets=3", "--json", json,
 			       scenario_file("tw-overflow", "model"), NULL };
@@ -304,16 +317,11 @@ static void test_tw_bucket_overflow(void **state)
 
 	snprintf(json, sizeof(json), "%s/tw.json", tmpdir);
 	assert_int_equal(run("tw", args), 0);
-	text = slurp(json);
-	root = json_tokener_parse(text);
-	free(text);
-	assert_true(json_object_object_get_ex(root, "cells", &cells));
-	assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, 0), "fin_wait2",
-					      &fw2));
+	cell = first_cell(json, &root);
+	assert_true(json_object_object_get_ex(cell, "fin_wait2", &fw2));
 	assert_int_equal((int)jnum(fw2, "count"), 3);
 	/* The second witness: one TCPTimeWaitOverflow per dropped orphan. */
-	assert_true(json_object_object_get_ex(json_object_array_get_idx(cells, 0), "counters",
-					      &fw2));
+	assert_true(json_object_object_get_ex(cell, "counters", &fw2));
 	assert_int_equal((int)jnum(fw2, "TCPTimeWaitOverflow"), 5);
 	json_object_put(root);
 }
@@ -323,19 +331,15 @@ static void test_tw_bucket_overflow(void **state)
  * deltas, and the cell reports both. */
 static void test_counters_witness(void **state)
 {
-	char json[4200], *text;
-	json_object *root, *cells, *cell, *k, *e, *v;
+	char json[4200];
+	json_object *root, *cell, *k, *e, *v;
 	const char *args[] = { "run", "keepalive-vanished-host", "--set", "connections=3",
 			       "--matrix", "client.fault=vanish", "--json", json, NULL };
 	(void)state;
 
 	snprintf(json, sizeof(json), "%s/ka.json", tmpdir);
 	assert_int_equal(run("ka", args), 0);
-	text = slurp(json);
-	root = json_tokener_parse(text);
-	free(text);
-	assert_true(json_object_object_get_ex(root, "cells", &cells));
-	cell = json_object_array_get_idx(cells, 0);
+	cell = first_cell(json, &root);
 	assert_true(json_object_object_get_ex(cell, "counters", &k));
 	assert_int_equal((int)jnum(k, "TCPAbortOnTimeout"), 3);
 	assert_int_equal((int)jnum(k, "TCPKeepAlive"), 6);
@@ -353,19 +357,15 @@ static void test_counters_witness(void **state)
  * seen in sock_diag, and only the server's accept and close events account for them. */
 static void test_unsampled_connections_from_events(void **state)
 {
-	char json[4200], *text;
-	json_object *root, *cells, *cell, *conns, *v;
+	char json[4200];
+	json_object *root, *cell, *conns, *v;
 	const char *args[] = { "run", "linger0-reset", "--set", "interval=300ms", "--matrix",
 			       "client.fault=hang", "--json", json, NULL };
 	(void)state;
 
 	snprintf(json, sizeof(json), "%s/l0.json", tmpdir);
 	assert_int_equal(run("l0", args), 0);
-	text = slurp(json);
-	root = json_tokener_parse(text);
-	free(text);
-	assert_true(json_object_object_get_ex(root, "cells", &cells));
-	cell = json_object_array_get_idx(cells, 0);
+	cell = first_cell(json, &root);
 	assert_true(json_object_object_get_ex(cell, "connections", &conns));
 	assert_int_equal(json_object_array_length(conns), 8);
 	assert_true(json_object_object_get_ex(cell, "verdict", &v));
